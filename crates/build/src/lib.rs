@@ -1,0 +1,1 @@
+//! cairn-build: Builds Nix derivations in a Linux-namespace sandbox.

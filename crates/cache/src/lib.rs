@@ -1,0 +1,1 @@
+//! cairn-cache: Nix binary caches: narinfo, signatures, substitution and serving.

@@ -1,0 +1,1 @@
+//! cairn-derivation: Nix derivations: the model, ATerm .drv files, hashDerivationModulo and output paths.

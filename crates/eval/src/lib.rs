@@ -1,0 +1,1 @@
+//! cairn-eval: A lazy evaluator for the Nix language.

@@ -1,0 +1,1 @@
+//! cairn-generations: Nix profiles, generations, rollback and user environments.

@@ -1,0 +1,1 @@
+//! cairn-store: Nix-compatible hashes, store paths, NAR archives and the local store.
