@@ -1,1 +1,81 @@
-//! The cairn command line.
+//! The `cairn` command line: argument parsing, output and exit codes.
+//!
+//! This crate holds no logic a library user would need: every subcommand
+//! parses its arguments, calls one of the cairn library crates, and formats
+//! the result. The argument definitions live in this library (not in
+//! `main.rs`) so that `cargo xtask man` can render the manual page from them.
+
+mod commands;
+mod global;
+mod output;
+
+pub use commands::Command;
+pub use global::GlobalOptions;
+
+use clap::Parser;
+
+/// `cairn`: a Nix-compatible, declarative system toolchain.
+#[derive(Debug, Parser)]
+#[command(name = "cairn", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Options every subcommand understands.
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How a run of `cairn` ended, as a process exit code (the same codes as Nix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked: 0.
+    Success,
+    /// A usage, evaluation or other error: 1.
+    Failure,
+    /// A build failed: 100.
+    BuildFailure,
+}
+
+impl Exit {
+    /// The numeric exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::BuildFailure => 100,
+        }
+    }
+}
+
+/// An error that ends the run, with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code to leave with.
+    pub exit: Exit,
+    /// The error with its chain of causes, printed once by `main`.
+    pub error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure {
+            exit: Exit::Failure,
+            error: error.into(),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    commands::run(&cli.global, cli.command)
+}
+
+/// True when `error` comes from writing to a pipe whose reader has gone.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,1 +1,23 @@
-//! cairn-generations: Nix profiles, generations, rollback and user environments.
+#![doc = include_str!("../README.md")]
+
+mod delete;
+mod error;
+mod link;
+mod list;
+mod lock;
+mod name;
+mod profile;
+
+pub use delete::{DeleteSpec, ParseSpecError};
+pub use error::Error;
+pub use link::replace_symlink;
+pub use list::format_listing;
+pub use lock::{ProfileLock, lock_path};
+pub use name::{link_name, parse_link_name, parse_unsigned as parse_generation_number};
+pub use profile::{Generation, Generations, Profile, SetOutcome, Switch};
+
+/// A generation number, as Nix's `GenerationNumber` (`uint64_t`).
+///
+/// Link names only ever carry numbers that fit in 32 bits: Nix parses them
+/// as `unsigned int`, and [`Profile::set`] never makes a larger one.
+pub type GenerationNumber = u64;

@@ -1,0 +1,162 @@
+//! `cargo xtask bench-vs-nix`: whole-program timings of cairn against Nix.
+//!
+//! Each workload names a cairn command and the Nix command that does the same
+//! job. Both run on the same prepared inputs, alternating (cairn first in even
+//! rounds, Nix first in odd ones) after a few warm-up runs, so that drift in
+//! the machine's state hits both sides alike. The report gives, per
+//! workload, the median wall time and median peak resident memory of each
+//! side and the cairn/Nix ratio of each: below 1 means cairn is better.
+//!
+//! We time the processes ourselves rather than through hyperfine because
+//! hyperfine runs one command's series after the other (no interleaving) and
+//! the version Debian ships does not record memory; `wait4` gives the peak
+//! RSS of exactly the child we started.
+
+mod machine;
+mod runner;
+mod workloads;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+use runner::{Invocation, Summary};
+use workloads::Workload;
+
+/// Options of `cargo xtask bench-vs-nix`.
+#[derive(Debug, clap::Args)]
+pub struct Options {
+    /// Workloads to run (all when none is named).
+    workloads: Vec<String>,
+    /// Timed runs of each side, per workload.
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Untimed runs of each side before timing starts.
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    /// List the workloads and exit.
+    #[arg(long)]
+    list: bool,
+    /// The cairn binary to time (default: build `target/release/cairn`).
+    #[arg(long)]
+    cairn: Option<PathBuf>,
+}
+
+pub fn run(options: &Options) -> anyhow::Result<()> {
+    let all = workloads::all();
+    if options.list {
+        for workload in &all {
+            println!("{:<16} {}", workload.name, workload.about);
+        }
+        return Ok(());
+    }
+    let selected = select(&all, &options.workloads)?;
+    if options.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let cairn = match &options.cairn {
+        Some(path) => path.clone(),
+        None => build_release_cairn()?,
+    };
+    let scratch = tempfile::Builder::new().prefix("cairn-bench-").tempdir()?;
+
+    println!("machine: {}", machine::describe());
+    println!(
+        "cairn:   {} ({})",
+        version_of(Command::new(&cairn).arg("--version")),
+        cairn.display()
+    );
+    println!(
+        "nix:     {}",
+        version_of(Command::new("nix-instantiate").arg("--version"))
+    );
+    println!(
+        "runs:    {} timed (+{} warm-up) per side, alternating",
+        options.runs, options.warmup
+    );
+    println!();
+    println!(
+        "{:<16} {:>11} {:>11} {:>7}   {:>10} {:>10} {:>7}",
+        "workload", "cairn time", "nix time", "ratio", "cairn mem", "nix mem", "ratio"
+    );
+    for workload in selected {
+        let dir = scratch.path().join(workload.name);
+        std::fs::create_dir_all(&dir)?;
+        (workload.setup)(&dir)
+            .with_context(|| format!("preparing workload `{}`", workload.name))?;
+        let cairn_run = Invocation::cairn(&cairn, workload, &dir);
+        let nix_run = Invocation::nix(workload, &dir);
+        let (ours, theirs) = runner::compare(&cairn_run, &nix_run, options.warmup, options.runs)
+            .with_context(|| format!("running workload `{}`", workload.name))?;
+        print_row(workload.name, &ours, &theirs);
+    }
+    Ok(())
+}
+
+fn select<'a>(all: &'a [Workload], names: &[String]) -> anyhow::Result<Vec<&'a Workload>> {
+    if names.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            all.iter().find(|w| w.name == name).with_context(|| {
+                let known: Vec<_> = all.iter().map(|w| w.name).collect();
+                format!("no workload `{name}` (known: {})", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+fn print_row(name: &str, ours: &Summary, theirs: &Summary) {
+    let time_ratio = ours.median_wall.as_secs_f64() / theirs.median_wall.as_secs_f64();
+    let mem_ratio = ours.median_peak_kib as f64 / theirs.median_peak_kib.max(1) as f64;
+    println!(
+        "{:<16} {:>11} {:>11} {:>7.2}   {:>10} {:>10} {:>7.2}",
+        name,
+        runner::format_duration(ours.median_wall),
+        runner::format_duration(theirs.median_wall),
+        time_ratio,
+        runner::format_kib(ours.median_peak_kib),
+        runner::format_kib(theirs.median_peak_kib),
+        mem_ratio,
+    );
+}
+
+fn build_release_cairn() -> anyhow::Result<PathBuf> {
+    let root = crate::workspace_root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--package",
+            "cairn-cli",
+            "--bin",
+            "cairn",
+        ])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building the release cairn failed ({status})");
+    }
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target_dir.join("release").join("cairn"))
+}
+
+fn version_of(command: &mut Command) -> String {
+    match command.output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => format!("(failed: {})", out.status),
+        Err(e) => format!("(not runnable: {e})"),
+    }
+}
+
+/// Replaces `{dir}` in a workload's argument with the workload's directory.
+fn expand(argument: &str, dir: &Path) -> String {
+    argument.replace("{dir}", &dir.to_string_lossy())
+}
