@@ -1,6 +1,8 @@
 //! One module per subcommand group.
 
 mod completions;
+mod profile;
+mod store;
 
 use crate::{Failure, GlobalOptions};
 
@@ -9,10 +11,16 @@ use crate::{Failure, GlobalOptions};
 pub enum Command {
     /// Print a shell completion script.
     Completions(completions::Args),
+    /// Manage a profile's generations: set, roll back, switch, list, delete.
+    Profile(profile::Args),
+    /// Work with the store and NAR archives: add, dump, restore, hash, query, verify, delete.
+    Store(store::Args),
 }
 
-pub(crate) fn run(_global: &GlobalOptions, command: Command) -> Result<(), Failure> {
+pub(crate) fn run(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
     match command {
         Command::Completions(args) => completions::run(args),
+        Command::Profile(args) => profile::run(global, args),
+        Command::Store(args) => store::run(global, args),
     }
 }

@@ -1,0 +1,302 @@
+//! `cairn store …`: the local store and the NAR format.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use cairn_store::hash::HashAlgo;
+use cairn_store::local::{LocalStore, LocalStoreConfig};
+use cairn_store::nar::{self, HashMode};
+use cairn_store::path::{StorePath, StorePathName};
+use cairn_store::path_info::PathInfo;
+use cairn_store::FileIngestionMethod;
+
+use crate::output::write_stdout;
+use crate::{Failure, GlobalOptions};
+
+/// Work with the store and with NAR archives.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// Copy a file or tree into the store and print its store path
+    /// (as `nix-store --add`, or `nix store add-file` with --flat).
+    Add {
+        /// Hash the file's contents rather than its NAR serialisation
+        /// (PATH must be a regular file).
+        #[arg(long)]
+        flat: bool,
+        /// The store path's name (default: PATH's file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// What to add.
+        path: PathBuf,
+    },
+    /// Write the NAR serialisation of PATH to stdout (as `nix-store --dump`).
+    Dump {
+        /// The file or tree to serialise.
+        path: PathBuf,
+    },
+    /// Read a NAR from stdin and recreate it at DIR (as `nix-store --restore`).
+    Restore {
+        /// Where to create it; must not exist, or be an empty directory.
+        dir: PathBuf,
+    },
+    /// Print the hash of each PATH's NAR serialisation, or with --flat of its
+    /// contents (as `nix-hash`).
+    HashPath {
+        /// The hash algorithm.
+        #[arg(long = "type", value_name = "TYPE", default_value = "sha256")]
+        algo: HashAlgo,
+        /// Print in base16 (the default).
+        #[arg(long, group = "base")]
+        base16: bool,
+        /// Print in Nix's base32.
+        #[arg(long, group = "base")]
+        base32: bool,
+        /// Print as an SRI hash (`sha256-…`).
+        #[arg(long, group = "base")]
+        sri: bool,
+        /// Hash the file's contents, not its NAR serialisation.
+        #[arg(long)]
+        flat: bool,
+        /// The files or trees to hash.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Show what the store knows about valid paths.
+    PathInfo {
+        /// Print JSON, with the field names of `nix path-info --json`.
+        #[arg(long)]
+        json: bool,
+        /// Include every path the given ones refer to, directly or not.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Include the NAR size and the closure size.
+        #[arg(short = 's', long)]
+        size: bool,
+        /// Store paths (or links to them).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Check that every valid path exists, and with --check-contents that its
+    /// contents still match the recorded hash.
+    Verify {
+        /// Rehash every path.
+        #[arg(long)]
+        check_contents: bool,
+    },
+    /// Delete paths that no other valid path refers to.
+    Delete {
+        /// Store paths (or links to them).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
+    match args.action {
+        Action::Add { flat, name, path } => {
+            let name = match name {
+                Some(name) => name,
+                None => path
+                    .file_name()
+                    .with_context(|| format!("{} has no file name; give --name", path.display()))?
+                    .to_str()
+                    .with_context(|| format!("{} is not valid UTF-8; give --name", path.display()))?
+                    .to_owned(),
+            };
+            let name = StorePathName::new(&name)?;
+            let method = if flat {
+                FileIngestionMethod::Flat
+            } else {
+                FileIngestionMethod::Recursive
+            };
+            let mut store = open_store(global)?;
+            let added = store.add_path(&path, &name, method)?;
+            println_path(&store, &added)
+        }
+        Action::Dump { path } => {
+            let stdout = std::io::stdout().lock();
+            let mut out = BufWriter::with_capacity(1 << 20, stdout);
+            nar::dump_path(&path, &mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+        Action::Restore { dir } => {
+            let stdin = std::io::stdin().lock();
+            nar::restore(std::io::BufReader::with_capacity(1 << 20, stdin), &dir)?;
+            Ok(())
+        }
+        Action::HashPath {
+            algo,
+            base32,
+            sri,
+            flat,
+            paths,
+            ..
+        } => {
+            let mode = if flat { HashMode::Flat } else { HashMode::Recursive };
+            let mut out = String::new();
+            for path in paths {
+                let (hash, _) = nar::hash_path(&path, algo, mode)?;
+                let text = if sri {
+                    hash.to_sri()
+                } else if base32 {
+                    hash.to_nix_base32()
+                } else {
+                    hash.to_base16()
+                };
+                out.push_str(&text);
+                out.push('\n');
+            }
+            write_stdout(out.as_bytes())
+        }
+        Action::PathInfo {
+            json,
+            recursive,
+            size,
+            paths,
+        } => path_info(global, json, recursive, size, &paths),
+        Action::Verify { check_contents } => {
+            let store = open_store(global)?;
+            let report = store.verify(check_contents)?;
+            for path in &report.missing {
+                eprintln!("path '{}' disappeared, but it is still valid", store.store_dir().display_path(path));
+            }
+            for (path, expected, actual) in &report.modified {
+                eprintln!(
+                    "path '{}' was modified! expected hash '{}', got '{}'",
+                    store.store_dir().display_path(path),
+                    expected.to_sri(),
+                    actual.to_sri()
+                );
+            }
+            if !report.is_ok() {
+                return Err(anyhow::anyhow!(
+                    "{} of {} valid paths failed verification",
+                    report.missing.len() + report.modified.len(),
+                    report.checked
+                )
+                .into());
+            }
+            if !global.quiet {
+                eprintln!("checked {} valid paths", report.checked);
+            }
+            Ok(())
+        }
+        Action::Delete { paths } => {
+            let mut store = open_store(global)?;
+            let paths = paths
+                .iter()
+                .map(|p| resolve_store_path(&store, p))
+                .collect::<Result<Vec<_>, _>>()?;
+            store.delete(&paths)?;
+            if !global.quiet {
+                eprintln!("{} store paths deleted", paths.len());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn open_store(global: &GlobalOptions) -> anyhow::Result<LocalStore> {
+    LocalStore::open(LocalStoreConfig::chroot(&global.store))
+        .with_context(|| format!("opening the store under {}", global.store.display()))
+}
+
+fn println_path(store: &LocalStore, path: &StorePath) -> Result<(), Failure> {
+    write_stdout(format!("{}\n", store.store_dir().display_path(path)).as_bytes())
+}
+
+/// A store path given on the command line: the path itself, a path inside
+/// it, or a symlink (such as `result`) that leads into the store.
+fn resolve_store_path(store: &LocalStore, given: &Path) -> anyhow::Result<StorePath> {
+    let text = given.to_string_lossy();
+    if let Ok(path) = store.parse_path(&text) {
+        return Ok(path);
+    }
+    let target = std::fs::read_link(given).with_context(|| format!("{} is not a store path", given.display()))?;
+    store
+        .parse_path(&target.to_string_lossy())
+        .with_context(|| format!("{} does not lead into the store", given.display()))
+}
+
+fn path_info(global: &GlobalOptions, json: bool, recursive: bool, size: bool, given: &[PathBuf]) -> Result<(), Failure> {
+    let store = open_store(global)?;
+    let roots = given
+        .iter()
+        .map(|p| resolve_store_path(&store, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let paths: Vec<StorePath> = if recursive {
+        store.closure(&roots)?.into_iter().collect()
+    } else {
+        roots
+    };
+    let mut infos = Vec::with_capacity(paths.len());
+    for path in &paths {
+        let info = store
+            .path_info(path)?
+            .with_context(|| format!("path '{}' is not valid", store.store_dir().display_path(path)))?;
+        let closure_size = if size { Some(closure_size(&store, path)?) } else { None };
+        infos.push((info, closure_size));
+    }
+    let out = if json {
+        let object: serde_json::Map<String, serde_json::Value> = infos
+            .iter()
+            .map(|(info, closure_size)| {
+                (store.store_dir().display_path(&info.path), info_json(&store, info, *closure_size))
+            })
+            .collect();
+        let mut text = serde_json::to_string(&object)?;
+        text.push('\n');
+        text
+    } else {
+        let mut text = String::new();
+        for (info, closure_size) in &infos {
+            text.push_str(&store.store_dir().display_path(&info.path));
+            if let Some(closure_size) = closure_size {
+                text.push_str(&format!("\t{:>11}\t{:>11}", info.nar_size, closure_size));
+            }
+            text.push('\n');
+        }
+        text
+    };
+    write_stdout(out.as_bytes())
+}
+
+fn closure_size(store: &LocalStore, path: &StorePath) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for member in store.closure(std::slice::from_ref(path))? {
+        total += store.path_info(&member)?.map_or(0, |info| info.nar_size);
+    }
+    Ok(total)
+}
+
+/// One path's entry in the JSON form of current Nix's `nix path-info --json`.
+fn info_json(store: &LocalStore, info: &PathInfo, closure_size: Option<u64>) -> serde_json::Value {
+    let dir = store.store_dir();
+    let mut fields = serde_json::Map::new();
+    fields.insert("narHash".into(), info.nar_hash.to_sri().into());
+    fields.insert("narSize".into(), info.nar_size.into());
+    fields.insert(
+        "references".into(),
+        info.references.iter().map(|r| dir.display_path(r)).collect::<Vec<_>>().into(),
+    );
+    fields.insert("registrationTime".into(), info.registration_time.into());
+    fields.insert("ultimate".into(), info.ultimate.into());
+    fields.insert("signatures".into(), info.signatures.iter().cloned().collect::<Vec<_>>().into());
+    fields.insert(
+        "deriver".into(),
+        info.deriver.as_ref().map(|d| dir.display_path(d)).into(),
+    );
+    fields.insert("ca".into(), info.ca.as_ref().map(ToString::to_string).into());
+    if let Some(closure_size) = closure_size {
+        fields.insert("closureSize".into(), closure_size.into());
+    }
+    serde_json::Value::Object(fields)
+}

@@ -1,0 +1,531 @@
+//! The local store: store paths on disk under a root directory, and the
+//! validity database beside them, laid out as Nix lays them out.
+//!
+//! With root `R` (a *chroot store*; `/` for the real one) the store directory
+//! is still called `/nix/store` in every path, while its files live under
+//! `R/nix/store` and its state (database, locks, roots, profiles) under
+//! `R/nix/var/nix`. Nix's `--store R` means the same, so cairn and Nix can
+//! share one store.
+//!
+//! # Crash safety
+//! A path becomes valid only after its complete, canonical contents sit at
+//! their final location and are flushed to disk: contents are assembled in
+//! a temporary directory inside the store, renamed into place, and only
+//! then registered in one database transaction. A crash at any moment
+//! leaves at worst an unregistered directory, which the next add of the same
+//! path replaces. Deleting goes the other way: invalidate first, then remove.
+
+mod canonical;
+mod db;
+mod lock;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::content_address::{ContentAddress, ContentAddressError, FileIngestionMethod};
+use crate::hash::{Hash, HashAlgo, Hasher};
+use crate::nar::{self, HashMode};
+use crate::path::{StoreDir, StorePath, StorePathName};
+use crate::path_info::PathInfo;
+
+pub use db::SCHEMA_VERSION;
+pub use lock::PathLock;
+
+/// Where a local store lives and how it behaves.
+#[derive(Debug, Clone)]
+pub struct LocalStoreConfig {
+    /// The root the store's files live under (`/` for the real store).
+    pub root: PathBuf,
+    /// The logical store directory, as it appears in store paths.
+    pub store_dir: StoreDir,
+    /// Flush new paths to disk before registering them. Turning this off
+    /// trades safety against power loss (not against crashes) for speed.
+    pub fsync: bool,
+}
+
+impl LocalStoreConfig {
+    /// A store under `root` with the standard store directory `/nix/store`.
+    pub fn chroot(root: impl Into<PathBuf>) -> LocalStoreConfig {
+        LocalStoreConfig {
+            root: root.into(),
+            store_dir: StoreDir::default(),
+            fsync: true,
+        }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStoreError {
+    /// A filesystem operation failed.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// To which file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The database could not be opened.
+    #[error("opening the store database {}: {source}", path.display())]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A database statement failed.
+    #[error("store database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The database has a schema version this code does not know.
+    #[error("the store database has schema version {found}; cairn supports {SCHEMA_VERSION}")]
+    Schema {
+        /// The version found.
+        found: String,
+    },
+    /// The database holds something malformed.
+    #[error("the store database is corrupt: {what}")]
+    Corrupt {
+        /// What was found.
+        what: String,
+    },
+    /// A path to register refers to a path that is not valid.
+    #[error("cannot register {path}: its reference {reference} is not valid")]
+    InvalidReference {
+        /// The path being registered.
+        path: String,
+        /// The missing reference.
+        reference: String,
+    },
+    /// A path cannot be deleted because another valid path refers to it.
+    #[error("cannot delete {path}: it is still referenced by {referrer}")]
+    StillReferenced {
+        /// The path.
+        path: String,
+        /// One path that refers to it.
+        referrer: String,
+    },
+    /// A path that should be valid is not.
+    #[error("{0} is not valid in this store")]
+    NotValid(String),
+    /// A flat add was given something other than a regular file.
+    #[error("{} is not a regular file (a flat add takes one file)", .0.display())]
+    NotAFile(PathBuf),
+    /// Serialising the source as NAR failed.
+    #[error(transparent)]
+    Dump(#[from] nar::DumpError),
+    /// Writing the copy failed.
+    #[error(transparent)]
+    Restore(#[from] nar::RestoreError),
+    /// The path cannot be formed.
+    #[error(transparent)]
+    ContentAddress(#[from] ContentAddressError),
+}
+
+impl LocalStoreError {
+    fn io(action: &'static str, path: &Path, source: io::Error) -> LocalStoreError {
+        LocalStoreError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn db(path: &Path, source: rusqlite::Error) -> LocalStoreError {
+        LocalStoreError::Database {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// How many valid paths were checked.
+    pub checked: usize,
+    /// Valid paths whose files are missing.
+    pub missing: Vec<StorePath>,
+    /// Valid paths whose contents no longer match the recorded NAR hash or
+    /// size: (path, recorded hash, actual hash).
+    pub modified: Vec<(StorePath, Hash, Hash)>,
+}
+
+impl VerifyReport {
+    /// True when nothing is wrong.
+    pub fn is_ok(&self) -> bool {
+        self.missing.is_empty() && self.modified.is_empty()
+    }
+}
+
+/// A local store, open for use.
+pub struct LocalStore {
+    config: LocalStoreConfig,
+    real_store_dir: PathBuf,
+    state_dir: PathBuf,
+    db: db::Database,
+    _big_lock: fs::File,
+}
+
+impl LocalStore {
+    /// Opens the store described by `config`, creating its directories and
+    /// database when they do not exist yet.
+    pub fn open(config: LocalStoreConfig) -> Result<LocalStore, LocalStoreError> {
+        let relative_store = config.store_dir.as_str().trim_start_matches('/');
+        let real_store_dir = config.root.join(relative_store);
+        let state_dir = config.root.join("nix/var/nix");
+        let db_dir = state_dir.join("db");
+        for dir in [
+            &real_store_dir,
+            &db_dir,
+            &state_dir.join("gcroots"),
+            &state_dir.join("profiles"),
+            &state_dir.join("temproots"),
+        ] {
+            fs::create_dir_all(dir).map_err(|e| LocalStoreError::io("creating", dir, e))?;
+        }
+        let big_lock_path = db_dir.join("big-lock");
+        let big_lock = lock::open_big_lock(&big_lock_path)?;
+        let locking = |result: io::Result<()>| result.map_err(|e| LocalStoreError::io("locking", &big_lock_path, e));
+        // A new database is created under the exclusive lock, so that
+        // processes opening a fresh store at once never see it half made.
+        let creating = !db::Database::exists(&db_dir);
+        if creating {
+            locking(big_lock.lock())?;
+        } else {
+            locking(big_lock.lock_shared())?;
+        }
+        let db = db::Database::open(&db_dir, config.store_dir.clone())?;
+        if creating {
+            locking(big_lock.lock_shared())?;
+        }
+        Ok(LocalStore {
+            config,
+            real_store_dir,
+            state_dir,
+            db,
+            _big_lock: big_lock,
+        })
+    }
+
+    /// The logical store directory.
+    pub fn store_dir(&self) -> &StoreDir {
+        &self.config.store_dir
+    }
+
+    /// Where `path`'s files are on this machine.
+    pub fn real_path(&self, path: &StorePath) -> PathBuf {
+        self.real_store_dir.join(path.to_string())
+    }
+
+    /// The state directory (`ROOT/nix/var/nix`).
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// Parses an absolute path in this store's directory.
+    pub fn parse_path(&self, text: &str) -> Result<StorePath, crate::path::PathError> {
+        self.config.store_dir.parse_path(text)
+    }
+
+    /// True when `path` is valid.
+    pub fn is_valid(&self, path: &StorePath) -> Result<bool, LocalStoreError> {
+        self.db.is_valid(path)
+    }
+
+    /// Everything known about `path`, or `None` when it is not valid.
+    pub fn path_info(&self, path: &StorePath) -> Result<Option<PathInfo>, LocalStoreError> {
+        self.db.path_info(path)
+    }
+
+    /// The valid paths that refer to `path`.
+    pub fn referrers(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, LocalStoreError> {
+        self.db.referrers(path)
+    }
+
+    /// Every valid path, sorted.
+    pub fn valid_paths(&self) -> Result<Vec<StorePath>, LocalStoreError> {
+        self.db.all_valid()
+    }
+
+    /// `paths` and everything they refer to, directly or not.
+    pub fn closure(&self, paths: &[StorePath]) -> Result<BTreeSet<StorePath>, LocalStoreError> {
+        let mut closure = BTreeSet::new();
+        let mut todo: Vec<StorePath> = paths.to_vec();
+        while let Some(path) = todo.pop() {
+            if closure.contains(&path) {
+                continue;
+            }
+            let info = self
+                .db
+                .path_info(&path)?
+                .ok_or_else(|| LocalStoreError::NotValid(self.store_dir().display_path(&path)))?;
+            todo.extend(info.references.into_iter().filter(|r| !closure.contains(r)));
+            closure.insert(path);
+        }
+        Ok(closure)
+    }
+
+    /// Adds the file or tree at `source` as `name`, as `nix-store --add`
+    /// (recursive) or `nix store add-file` (flat, one regular file) do, and
+    /// returns its store path. Adding what is already valid changes nothing.
+    pub fn add_path(
+        &mut self,
+        source: &Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+    ) -> Result<StorePath, LocalStoreError> {
+        let flat_hash = match method {
+            FileIngestionMethod::Recursive => None,
+            FileIngestionMethod::Flat => {
+                let meta = fs::metadata(source)
+                    .map_err(|e| LocalStoreError::io("inspecting", source, e))?;
+                if !meta.is_file() {
+                    return Err(LocalStoreError::NotAFile(source.to_path_buf()));
+                }
+                Some(nar::hash_path(source, HashAlgo::Sha256, HashMode::Flat)?.0)
+            }
+        };
+        let staging = self.staging_dir()?;
+        let copy = staging.path().join("contents");
+        let (nar_hash, nar_size) = copy_as_nar(source, &copy)?;
+        let ca = ContentAddress::Fixed {
+            method,
+            hash: flat_hash.unwrap_or(nar_hash),
+        };
+        let path = ca.store_path(self.store_dir(), name, &BTreeSet::new(), false)?;
+        let info = PathInfo {
+            path,
+            nar_hash,
+            nar_size,
+            references: BTreeSet::new(),
+            deriver: None,
+            registration_time: now(),
+            ultimate: false,
+            signatures: BTreeSet::new(),
+            ca: Some(ca),
+        };
+        self.install(&copy, info)
+    }
+
+    /// Adds a text file with the given references, as `builtins.toFile` and
+    /// the writing of `.drv` files do.
+    pub fn add_text(
+        &mut self,
+        name: &StorePathName,
+        contents: &[u8],
+        references: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, LocalStoreError> {
+        let hash = Hash::of(HashAlgo::Sha256, contents);
+        let path = self.store_dir().make_text_path(name, &hash, references)?;
+        if self.is_valid(&path)? {
+            return Ok(path);
+        }
+        let staging = self.staging_dir()?;
+        let copy = staging.path().join("contents");
+        fs::write(&copy, contents).map_err(|e| LocalStoreError::io("writing", &copy, e))?;
+        let (nar_hash, nar_size) = nar::hash_path(&copy, HashAlgo::Sha256, HashMode::Recursive)?;
+        let info = PathInfo {
+            path,
+            nar_hash,
+            nar_size,
+            references: references.clone(),
+            deriver: None,
+            registration_time: now(),
+            ultimate: false,
+            signatures: BTreeSet::new(),
+            ca: Some(ContentAddress::Text(hash)),
+        };
+        self.install(&copy, info)
+    }
+
+    /// A fresh staging directory inside the store directory, so that the
+    /// final move is a rename on one filesystem. Its name starts with a dot,
+    /// which no store path can.
+    fn staging_dir(&self) -> Result<tempfile::TempDir, LocalStoreError> {
+        tempfile::Builder::new()
+            .prefix(".cairn-add-")
+            .tempdir_in(&self.real_store_dir)
+            .map_err(|e| {
+                LocalStoreError::io("creating a staging directory in", &self.real_store_dir, e)
+            })
+    }
+
+    /// Moves the finished `copy` to `info.path` and registers it, under the
+    /// path's lock. Returns the path.
+    fn install(&mut self, copy: &Path, info: PathInfo) -> Result<StorePath, LocalStoreError> {
+        canonical::canonicalise_tree(copy)?;
+        let target = self.real_path(&info.path);
+        let _lock = PathLock::acquire(&lock_path(&target))?;
+        if self.is_valid(&info.path)? {
+            return Ok(info.path);
+        }
+        // Left over from an add that crashed before registering: never valid,
+        // so nothing can be using it.
+        canonical::remove_tree(&target)?;
+        fs::rename(copy, &target).map_err(|e| LocalStoreError::io("moving into place", &target, e))?;
+        // Moving a directory rewrites its `..` entry, which touches its mtime.
+        canonical::canonicalise_entry(&target)?;
+        // Contents and rename reach the disk before the registration does.
+        if self.config.fsync {
+            canonical::sync_filesystem(&target)?;
+        }
+        self.db.register(&info)?;
+        Ok(info.path)
+    }
+
+    /// Deletes `paths`, which no other valid path may refer to (paths in the
+    /// same call may refer to each other). Each path is made invalid first
+    /// and removed from disk after, so the database never lists a path
+    /// whose files are gone. Garbage-collector roots are not consulted.
+    pub fn delete(&mut self, paths: &[StorePath]) -> Result<(), LocalStoreError> {
+        let doomed: BTreeSet<StorePath> = paths.iter().cloned().collect();
+        // Referrers before what they refer to.
+        let mut order: Vec<StorePath> = Vec::with_capacity(doomed.len());
+        let mut placed: BTreeSet<StorePath> = BTreeSet::new();
+        for path in &doomed {
+            self.place_after_referrers(path, &doomed, &mut placed, &mut order)?;
+        }
+        for path in order {
+            let target = self.real_path(&path);
+            let _lock = PathLock::acquire(&lock_path(&target))?;
+            if self.is_valid(&path)? {
+                self.db.invalidate(&path)?;
+            }
+            canonical::remove_tree(&target)?;
+        }
+        Ok(())
+    }
+
+    fn place_after_referrers(
+        &self,
+        path: &StorePath,
+        doomed: &BTreeSet<StorePath>,
+        placed: &mut BTreeSet<StorePath>,
+        order: &mut Vec<StorePath>,
+    ) -> Result<(), LocalStoreError> {
+        // Iterative depth-first walk up the referrer graph.
+        let mut stack = vec![(path.clone(), false)];
+        while let Some((current, referrers_done)) = stack.pop() {
+            if placed.contains(&current) {
+                continue;
+            }
+            if referrers_done {
+                placed.insert(current.clone());
+                order.push(current);
+                continue;
+            }
+            stack.push((current.clone(), true));
+            for referrer in self.db.referrers(&current)? {
+                if referrer == current || placed.contains(&referrer) {
+                    continue;
+                }
+                if !doomed.contains(&referrer) {
+                    return Err(LocalStoreError::StillReferenced {
+                        path: self.store_dir().display_path(&current),
+                        referrer: self.store_dir().display_path(&referrer),
+                    });
+                }
+                stack.push((referrer, false));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every valid path exists, and with `check_contents`, that
+    /// its NAR hash and size still match the database.
+    pub fn verify(&self, check_contents: bool) -> Result<VerifyReport, LocalStoreError> {
+        let mut report = VerifyReport::default();
+        for path in self.db.all_valid()? {
+            report.checked += 1;
+            let real = self.real_path(&path);
+            if fs::symlink_metadata(&real).is_err() {
+                report.missing.push(path);
+                continue;
+            }
+            if !check_contents {
+                continue;
+            }
+            let Some(info) = self.db.path_info(&path)? else {
+                continue;
+            };
+            let (actual, size) = nar::hash_path(&real, info.nar_hash.algo(), HashMode::Recursive)?;
+            if actual != info.nar_hash || size != info.nar_size {
+                report.modified.push((path, info.nar_hash, actual));
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// `<store path>.lock`, the lock file Nix uses for a path.
+fn lock_path(real_path: &Path) -> PathBuf {
+    let mut name = real_path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Copies `source` to `target` by streaming its NAR serialisation from one
+/// thread into a restoring reader on the other, hashing the stream on the
+/// way: the source is read once, and what is hashed is exactly what is
+/// written. Returns the NAR's SHA-256 and size.
+fn copy_as_nar(source: &Path, target: &Path) -> Result<(Hash, u64), LocalStoreError> {
+    let (reader, writer) =
+        io::pipe().map_err(|e| LocalStoreError::io("creating a pipe for", source, e))?;
+    std::thread::scope(|scope| {
+        let dumper = scope.spawn(move || {
+            let mut writer = writer;
+            nar::dump_path(source, &mut writer)
+        });
+        let mut hashing = HashingReader {
+            inner: reader,
+            hasher: Hasher::new(HashAlgo::Sha256),
+            size: 0,
+        };
+        let restored = nar::restore(&mut hashing, target);
+        // Drain whatever the restorer did not read, so the dumper never
+        // blocks on a full pipe, then close our end.
+        let _ = io::copy(&mut hashing, &mut io::sink());
+        let HashingReader {
+            inner,
+            hasher,
+            size,
+        } = hashing;
+        drop(inner);
+        let dumped = dumper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // A dump error explains a restore error (a truncated stream), so it
+        // is reported first.
+        dumped?;
+        restored?;
+        Ok((hasher.finalize(), size))
+    })
+}
+
+struct HashingReader<R> {
+    inner: R,
+    hasher: Hasher,
+    size: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
