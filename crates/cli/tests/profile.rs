@@ -16,7 +16,10 @@ fn step(mut command: Command) -> (i32, String, String) {
             // "   1   2026-11-24 15:50:53   (current)": keep number and marker.
             let mut fields = line.split("   ").filter(|f| !f.is_empty());
             let number = fields.next().unwrap_or_default().trim().to_owned();
-            let marker = line.ends_with("(current)").then_some(" (current)").unwrap_or_default();
+            let marker = line
+                .ends_with("(current)")
+                .then_some(" (current)")
+                .unwrap_or_default();
             format!("{number}{marker}\n")
         })
         .collect();
@@ -30,7 +33,8 @@ fn step(mut command: Command) -> (i32, String, String) {
 
 #[test]
 fn cairn_profile_behaves_as_nix_env() {
-    let Some(oracle) = cairn_testkit::Oracle::require("cli::cairn_profile_behaves_as_nix_env") else {
+    let Some(oracle) = cairn_testkit::Oracle::require("cli::cairn_profile_behaves_as_nix_env")
+    else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
@@ -38,7 +42,14 @@ fn cairn_profile_behaves_as_nix_env() {
     let add = |name: &str| {
         let file = work.path().join(name);
         std::fs::write(&file, name).unwrap();
-        let out = oracle.run_ok(oracle.command("nix-store").arg("--store").arg(&store).arg("--add").arg(&file));
+        let out = oracle.run_ok(
+            oracle
+                .command("nix-store")
+                .arg("--store")
+                .arg(&store)
+                .arg("--add")
+                .arg(&file),
+        );
         String::from_utf8(out).unwrap().trim().to_owned()
     };
     let (a, b) = (add("a"), add("b"));
@@ -46,22 +57,39 @@ fn cairn_profile_behaves_as_nix_env() {
     let cairn_profile = work.path().join("cairn-profile");
     let nix = |args: &[&str]| {
         let mut command = oracle.command("nix-env");
-        command.arg("--store").arg(&store).arg("-p").arg(&nix_profile).args(args);
+        command
+            .arg("--store")
+            .arg(&store)
+            .arg("-p")
+            .arg(&nix_profile)
+            .args(args);
         command
     };
     let cairn = |args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
-        command.args(["profile", "-p"]).arg(&cairn_profile).args(args);
+        command
+            .args(["profile", "-p"])
+            .arg(&cairn_profile)
+            .args(args);
         command
     };
     let steps: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--set", &a], vec!["set", &a]),
         (vec!["--set", &b], vec!["set", &b]),
         (vec!["--rollback"], vec!["rollback"]),
-        (vec!["--switch-generation", "2"], vec!["switch-generation", "2"]),
-        (vec!["--switch-generation", "9"], vec!["switch-generation", "9"]),
+        (
+            vec!["--switch-generation", "2"],
+            vec!["switch-generation", "2"],
+        ),
+        (
+            vec!["--switch-generation", "9"],
+            vec!["switch-generation", "9"],
+        ),
         (vec!["--list-generations"], vec!["list-generations"]),
-        (vec!["--delete-generations", "old"], vec!["delete-generations", "old"]),
+        (
+            vec!["--delete-generations", "old"],
+            vec!["delete-generations", "old"],
+        ),
         (vec!["--rollback"], vec!["rollback"]),
         (vec!["--list-generations"], vec!["list-generations"]),
     ];
@@ -70,5 +98,8 @@ fn cairn_profile_behaves_as_nix_env() {
         let ours = step(cairn(&cairn_args));
         assert_eq!(ours, theirs, "after `{}`", cairn_args.join(" "));
     }
-    assert_eq!(std::fs::read_link(&cairn_profile).unwrap(), Path::new("cairn-profile-2-link"));
+    assert_eq!(
+        std::fs::read_link(&cairn_profile).unwrap(),
+        Path::new("cairn-profile-2-link")
+    );
 }

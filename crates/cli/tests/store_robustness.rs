@@ -26,7 +26,10 @@ fn make_tree(dir: &Path, seed: u64, files: usize, size: usize) -> PathBuf {
 }
 
 fn verify_ok(store: &Path) {
-    let out = cairn(store).args(["store", "verify", "--check-contents"]).output().unwrap();
+    let out = cairn(store)
+        .args(["store", "verify", "--check-contents"])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "the store does not verify:\n{}",
@@ -36,7 +39,11 @@ fn verify_ok(store: &Path) {
 
 fn added_path(child: Child) -> String {
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -44,12 +51,16 @@ fn added_path(child: Child) -> String {
 fn killing_add_at_any_moment_never_registers_a_partial_path() {
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
-    let trees: Vec<PathBuf> = (0..3).map(|seed| make_tree(work.path(), seed, 300, 16 * 1024)).collect();
+    let trees: Vec<PathBuf> = (0..3)
+        .map(|seed| make_tree(work.path(), seed, 300, 16 * 1024))
+        .collect();
     // A fixed pseudo-random sequence of delays: reproducible, yet spread
     // over the whole life of an add (start-up, copy, rename, registration).
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     for round in 0..40 {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         // An add of one tree takes about 0.1 s in a debug build.
         let delay = Duration::from_micros((state >> 33) % 150_000);
         let tree = &trees[round % trees.len()];
@@ -67,7 +78,12 @@ fn killing_add_at_any_moment_never_registers_a_partial_path() {
     }
     // Every tree still adds, and then verifies in full.
     for tree in &trees {
-        let child = cairn(&store).args(["store", "add"]).arg(tree).stdout(Stdio::piped()).spawn().unwrap();
+        let child = cairn(&store)
+            .args(["store", "add"])
+            .arg(tree)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         added_path(child);
     }
     verify_ok(&store);
@@ -78,25 +94,45 @@ fn eight_processes_adding_at_once_each_path_valid_and_registered_once() {
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     // Two trees that everyone adds, and one per process.
-    let shared: Vec<PathBuf> = (100..102).map(|seed| make_tree(work.path(), seed, 50, 8 * 1024)).collect();
-    let own: Vec<PathBuf> = (0..8).map(|seed| make_tree(work.path(), seed, 50, 8 * 1024)).collect();
+    let shared: Vec<PathBuf> = (100..102)
+        .map(|seed| make_tree(work.path(), seed, 50, 8 * 1024))
+        .collect();
+    let own: Vec<PathBuf> = (0..8)
+        .map(|seed| make_tree(work.path(), seed, 50, 8 * 1024))
+        .collect();
     let children: Vec<(usize, Child)> = (0..8)
         .flat_map(|i| {
-            let mut list = vec![shared[i % 2].clone(), own[i].clone(), shared[(i + 1) % 2].clone()];
+            let mut list = vec![
+                shared[i % 2].clone(),
+                own[i].clone(),
+                shared[(i + 1) % 2].clone(),
+            ];
             list.rotate_left(i % 3);
             list.into_iter().map(move |tree| (i, tree))
         })
         .map(|(i, tree)| {
-            let child = cairn(&store).args(["store", "add"]).arg(&tree).stdout(Stdio::piped()).spawn().unwrap();
+            let child = cairn(&store)
+                .args(["store", "add"])
+                .arg(&tree)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
             (i, child)
         })
         .collect();
-    let mut paths: Vec<String> = children.into_iter().map(|(_, child)| added_path(child)).collect();
+    let mut paths: Vec<String> = children
+        .into_iter()
+        .map(|(_, child)| added_path(child))
+        .collect();
     paths.sort();
     paths.dedup();
     assert_eq!(paths.len(), 10, "two shared and eight own paths: {paths:?}");
     verify_ok(&store);
-    let out = cairn(&store).args(["store", "path-info", "--json"]).args(&paths).output().unwrap();
+    let out = cairn(&store)
+        .args(["store", "path-info", "--json"])
+        .args(&paths)
+        .output()
+        .unwrap();
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(info.as_object().unwrap().len(), 10);
     let staged: Vec<_> = std::fs::read_dir(store.join("nix/store"))

@@ -1,1 +1,3 @@
-//! cairn-os-activate: Switches a machine to a system generation: /etc, users, units, boot entries.
+#![doc = include_str!("../README.md")]
+
+pub mod ids;

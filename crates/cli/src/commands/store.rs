@@ -4,12 +4,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use cairn_store::FileIngestionMethod;
 use cairn_store::hash::HashAlgo;
 use cairn_store::local::{LocalStore, LocalStoreConfig};
 use cairn_store::nar::{self, HashMode};
 use cairn_store::path::{StorePath, StorePathName};
 use cairn_store::path_info::PathInfo;
-use cairn_store::FileIngestionMethod;
 
 use crate::output::write_stdout;
 use crate::{Failure, GlobalOptions};
@@ -90,6 +90,9 @@ enum Action {
         #[arg(long)]
         check_contents: bool,
     },
+    /// Replace identical files in the store by hard links to one copy
+    /// (as `nix-store --optimise`).
+    Optimise,
     /// Delete paths that no other valid path refers to.
     Delete {
         /// Store paths (or links to them).
@@ -140,7 +143,11 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             paths,
             ..
         } => {
-            let mode = if flat { HashMode::Flat } else { HashMode::Recursive };
+            let mode = if flat {
+                HashMode::Flat
+            } else {
+                HashMode::Recursive
+            };
             let mut out = String::new();
             for path in paths {
                 let (hash, _) = nar::hash_path(&path, algo, mode)?;
@@ -166,7 +173,10 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             let store = open_store(global)?;
             let report = store.verify(check_contents)?;
             for path in &report.missing {
-                eprintln!("path '{}' disappeared, but it is still valid", store.store_dir().display_path(path));
+                eprintln!(
+                    "path '{}' disappeared, but it is still valid",
+                    store.store_dir().display_path(path)
+                );
             }
             for (path, expected, actual) in &report.modified {
                 eprintln!(
@@ -186,6 +196,17 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             }
             if !global.quiet {
                 eprintln!("checked {} valid paths", report.checked);
+            }
+            Ok(())
+        }
+        Action::Optimise => {
+            let stats = open_store(global)?.optimise()?;
+            if !global.quiet {
+                eprintln!(
+                    "{:.2} MiB freed by hard-linking {} files",
+                    stats.bytes_freed as f64 / (1024.0 * 1024.0),
+                    stats.files_linked
+                );
             }
             Ok(())
         }
@@ -220,13 +241,20 @@ fn resolve_store_path(store: &LocalStore, given: &Path) -> anyhow::Result<StoreP
     if let Ok(path) = store.parse_path(&text) {
         return Ok(path);
     }
-    let target = std::fs::read_link(given).with_context(|| format!("{} is not a store path", given.display()))?;
+    let target = std::fs::read_link(given)
+        .with_context(|| format!("{} is not a store path", given.display()))?;
     store
         .parse_path(&target.to_string_lossy())
         .with_context(|| format!("{} does not lead into the store", given.display()))
 }
 
-fn path_info(global: &GlobalOptions, json: bool, recursive: bool, size: bool, given: &[PathBuf]) -> Result<(), Failure> {
+fn path_info(
+    global: &GlobalOptions,
+    json: bool,
+    recursive: bool,
+    size: bool,
+    given: &[PathBuf],
+) -> Result<(), Failure> {
     let store = open_store(global)?;
     let roots = given
         .iter()
@@ -239,17 +267,27 @@ fn path_info(global: &GlobalOptions, json: bool, recursive: bool, size: bool, gi
     };
     let mut infos = Vec::with_capacity(paths.len());
     for path in &paths {
-        let info = store
-            .path_info(path)?
-            .with_context(|| format!("path '{}' is not valid", store.store_dir().display_path(path)))?;
-        let closure_size = if size { Some(closure_size(&store, path)?) } else { None };
+        let info = store.path_info(path)?.with_context(|| {
+            format!(
+                "path '{}' is not valid",
+                store.store_dir().display_path(path)
+            )
+        })?;
+        let closure_size = if size {
+            Some(closure_size(&store, path)?)
+        } else {
+            None
+        };
         infos.push((info, closure_size));
     }
     let out = if json {
         let object: serde_json::Map<String, serde_json::Value> = infos
             .iter()
             .map(|(info, closure_size)| {
-                (store.store_dir().display_path(&info.path), info_json(&store, info, *closure_size))
+                (
+                    store.store_dir().display_path(&info.path),
+                    info_json(&store, info, *closure_size),
+                )
             })
             .collect();
         let mut text = serde_json::to_string(&object)?;
@@ -285,16 +323,26 @@ fn info_json(store: &LocalStore, info: &PathInfo, closure_size: Option<u64>) -> 
     fields.insert("narSize".into(), info.nar_size.into());
     fields.insert(
         "references".into(),
-        info.references.iter().map(|r| dir.display_path(r)).collect::<Vec<_>>().into(),
+        info.references
+            .iter()
+            .map(|r| dir.display_path(r))
+            .collect::<Vec<_>>()
+            .into(),
     );
     fields.insert("registrationTime".into(), info.registration_time.into());
     fields.insert("ultimate".into(), info.ultimate.into());
-    fields.insert("signatures".into(), info.signatures.iter().cloned().collect::<Vec<_>>().into());
+    fields.insert(
+        "signatures".into(),
+        info.signatures.iter().cloned().collect::<Vec<_>>().into(),
+    );
     fields.insert(
         "deriver".into(),
         info.deriver.as_ref().map(|d| dir.display_path(d)).into(),
     );
-    fields.insert("ca".into(), info.ca.as_ref().map(ToString::to_string).into());
+    fields.insert(
+        "ca".into(),
+        info.ca.as_ref().map(ToString::to_string).into(),
+    );
     if let Some(closure_size) = closure_size {
         fields.insert("closureSize".into(), closure_size.into());
     }

@@ -18,6 +18,7 @@
 mod canonical;
 mod db;
 mod lock;
+mod optimise;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -33,6 +34,7 @@ use crate::path_info::PathInfo;
 
 pub use db::SCHEMA_VERSION;
 pub use lock::PathLock;
+pub use optimise::OptimiseStats;
 
 /// Where a local store lives and how it behaves.
 #[derive(Debug, Clone)]
@@ -192,7 +194,9 @@ impl LocalStore {
         }
         let big_lock_path = db_dir.join("big-lock");
         let big_lock = lock::open_big_lock(&big_lock_path)?;
-        let locking = |result: io::Result<()>| result.map_err(|e| LocalStoreError::io("locking", &big_lock_path, e));
+        let locking = |result: io::Result<()>| {
+            result.map_err(|e| LocalStoreError::io("locking", &big_lock_path, e))
+        };
         // A new database is created under the exclusive lock, so that
         // processes opening a fresh store at once never see it half made.
         let creating = !db::Database::exists(&db_dir);
@@ -369,7 +373,8 @@ impl LocalStore {
         // Left over from an add that crashed before registering: never valid,
         // so nothing can be using it.
         canonical::remove_tree(&target)?;
-        fs::rename(copy, &target).map_err(|e| LocalStoreError::io("moving into place", &target, e))?;
+        fs::rename(copy, &target)
+            .map_err(|e| LocalStoreError::io("moving into place", &target, e))?;
         // Moving a directory rewrites its `..` entry, which touches its mtime.
         canonical::canonicalise_entry(&target)?;
         // Contents and rename reach the disk before the registration does.
