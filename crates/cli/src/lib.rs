@@ -1,9 +1,4 @@
-//! The `cairn` command line: argument parsing, output and exit codes.
-//!
-//! This crate holds no logic a library user would need: every subcommand
-//! parses its arguments, calls one of the cairn library crates, and formats
-//! the result. The argument definitions live in this library (not in
-//! `main.rs`) so that `cargo xtask man` can render the manual page from them.
+#![doc = include_str!("../README.md")]
 
 mod commands;
 mod global;
