@@ -48,15 +48,24 @@ impl Exit {
 pub struct Failure {
     /// The exit code to leave with.
     pub exit: Exit,
-    /// The error with its chain of causes, printed once by `main`.
-    pub error: anyhow::Error,
+    /// The error with its chain of causes, printed once by `main`; `None`
+    /// when the command has reported it already (as evaluation errors are,
+    /// with their source excerpt).
+    pub error: Option<anyhow::Error>,
+}
+
+impl Failure {
+    /// A failure the command has already reported to the user.
+    pub fn reported(exit: Exit) -> Failure {
+        Failure { exit, error: None }
+    }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(error: E) -> Self {
         Failure {
             exit: Exit::Failure,
-            error: error.into(),
+            error: Some(error.into()),
         }
     }
 }

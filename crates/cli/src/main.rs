@@ -23,15 +23,18 @@ fn main() -> ExitCode {
     };
     match cairn_cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) if cairn_cli::is_broken_pipe(&failure.error) => {
-            // The reader went away (`cairn … | head`): nothing left to say.
-            ExitCode::from(Exit::Failure.code())
-        }
         Err(failure) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {}", failure.error);
-            for cause in failure.error.chain().skip(1) {
-                let _ = writeln!(stderr, "  caused by: {cause}");
+            match &failure.error {
+                // The reader went away (`cairn … | head`): nothing left to say.
+                Some(error) if cairn_cli::is_broken_pipe(error) => {}
+                Some(error) => {
+                    let mut stderr = std::io::stderr().lock();
+                    let _ = writeln!(stderr, "error: {error}");
+                    for cause in error.chain().skip(1) {
+                        let _ = writeln!(stderr, "  caused by: {cause}");
+                    }
+                }
+                None => {}
             }
             ExitCode::from(failure.exit.code())
         }

@@ -16,10 +16,11 @@ fn step(mut command: Command) -> (i32, String, String) {
             // "   1   2026-11-24 15:50:53   (current)": keep number and marker.
             let mut fields = line.split("   ").filter(|f| !f.is_empty());
             let number = fields.next().unwrap_or_default().trim().to_owned();
-            let marker = line
-                .ends_with("(current)")
-                .then_some(" (current)")
-                .unwrap_or_default();
+            let marker = if line.ends_with("(current)") {
+                " (current)"
+            } else {
+                ""
+            };
             format!("{number}{marker}\n")
         })
         .collect();

@@ -1,1 +1,328 @@
-//! cairn-eval: A lazy evaluator for the Nix language.
+#![doc = include_str!("../README.md")]
+
+pub mod builtins;
+pub mod diagnostics;
+pub mod error;
+pub mod eval;
+pub mod indent;
+pub mod ir;
+pub mod json;
+pub mod lower;
+pub mod ops;
+pub mod print;
+pub mod span;
+pub mod symbol;
+pub mod value;
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rustc_hash::FxHashSet;
+
+pub use error::{ErrorKind, EvalError, EvalResult, TraceFrame};
+pub use eval::Machine;
+pub use print::{PrintOptions, print_value};
+pub use span::{FileId, SourceMap, Span};
+pub use value::{NixString, Value};
+
+/// One entry of the search path used by `<name>` lookups (`-I prefix=path`).
+#[derive(Clone, Debug)]
+pub struct SearchPathEntry {
+    /// `nixpkgs` in `nixpkgs=/path`; `None` for a bare directory.
+    pub prefix: Option<String>,
+    /// The directory.
+    pub path: PathBuf,
+}
+
+impl SearchPathEntry {
+    /// Parses one `-I`/`NIX_PATH` element: `prefix=path` or `path`.
+    pub fn parse(s: &str) -> SearchPathEntry {
+        match s.split_once('=') {
+            Some((prefix, path)) => SearchPathEntry {
+                prefix: Some(prefix.to_owned()),
+                path: PathBuf::from(path),
+            },
+            None => SearchPathEntry {
+                prefix: None,
+                path: PathBuf::from(s),
+            },
+        }
+    }
+
+    /// Parses a colon-separated `NIX_PATH`.
+    pub fn parse_nix_path(s: &str) -> Vec<SearchPathEntry> {
+        s.split(':')
+            .filter(|e| !e.is_empty())
+            .map(SearchPathEntry::parse)
+            .collect()
+    }
+}
+
+/// Evaluator settings, passed explicitly (no global state).
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    /// Entries for `<name>` lookups.
+    pub search_path: Vec<SearchPathEntry>,
+    /// Maximum nesting of function calls; `None` for no limit (the stack
+    /// grows on the heap, so only memory bounds it).
+    pub max_call_depth: Option<usize>,
+    /// Pure evaluation (no `currentTime`, `getEnv` …; reserved for now).
+    pub pure: bool,
+    /// Home directory for `~/…` paths.
+    pub home: Option<String>,
+    /// Write `builtins.trace` messages to stderr.
+    pub trace_to_stderr: bool,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            search_path: Vec::new(),
+            max_call_depth: Some(1_000_000),
+            pure: false,
+            home: std::env::var("HOME").ok(),
+            trace_to_stderr: true,
+        }
+    }
+}
+
+/// A Nix evaluator: parses, lowers and lazily evaluates Nix code.
+///
+/// Values it returns hold reference-counted pointers and must not outlive
+/// the thread; they stay valid after the evaluator is dropped.
+pub struct Evaluator {
+    machine: Machine,
+}
+
+impl Evaluator {
+    /// Creates an evaluator with the standard builtins.
+    pub fn new(opts: EvalOptions) -> Self {
+        let mut machine = Machine::new(opts);
+        builtins::install(&mut machine);
+        Evaluator { machine }
+    }
+
+    /// Evaluates Nix source text to weak head normal form. Relative paths
+    /// in it resolve against `base_dir`.
+    pub fn eval_str(&mut self, source: &str, base_dir: &Path) -> EvalResult<Value> {
+        self.machine
+            .eval_source("«string»".into(), source.into(), base_dir)
+    }
+
+    /// Evaluates a file (`default.nix` inside it if it is a directory).
+    pub fn eval_file(&mut self, path: &Path) -> EvalResult<Value> {
+        self.machine.import_path(&path.to_string_lossy(), None)
+    }
+
+    /// Calls a function with formals the way `nix-instantiate` does when
+    /// given `--arg`/`--argstr` (without them it does not call at all): each formal takes its value from `args` or its
+    /// default (an error if it has neither); `...` passes all of `args`.
+    /// Anything else is returned unchanged (after forcing).
+    pub fn auto_call(&mut self, v: &Value, args: &[(String, Value)]) -> EvalResult<Value> {
+        let f = self.machine.force(v)?;
+        let Value::Lambda(c) = &f else { return Ok(f) };
+        let ir::Param::Formals {
+            formals, ellipsis, ..
+        } = &c.def.param
+        else {
+            return Ok(f);
+        };
+        let mut entries = Vec::new();
+        if *ellipsis {
+            for (k, a) in args {
+                entries.push((symbol::Symbol::intern(k), a.clone()));
+            }
+        } else {
+            for (sym, default) in formals {
+                match args.iter().find(|(k, _)| k == sym.as_str()) {
+                    Some((_, a)) => entries.push((*sym, a.clone())),
+                    None if default.is_some() => {}
+                    None => {
+                        return Err(EvalError::new(
+                            ErrorKind::Other(format!(
+                                "cannot evaluate a function that has an argument without a value ('{sym}')"
+                            )),
+                            Some(c.def.span),
+                        ));
+                    }
+                }
+            }
+        }
+        let arg = Value::Attrs(Rc::new(value::Attrs::from_unsorted(entries)));
+        let span = c.def.span;
+        self.machine.apply(f, arg, span)
+    }
+
+    /// Selects an attribute path as `nix-instantiate -A` does: names
+    /// separated by `.` (a name in double quotes may contain dots), where a
+    /// number indexes a list. Before each step a function is called with
+    /// `auto_args` ([`Evaluator::auto_call`]), so `-A` reaches into a file
+    /// that is a function. The empty path selects `v` itself.
+    pub fn select_attr_path(
+        &mut self,
+        v: &Value,
+        path: &str,
+        auto_args: &[(String, Value)],
+    ) -> EvalResult<Value> {
+        let fail = |message: String| EvalError::new(ErrorKind::Other(message), None);
+        let mut current = self.machine.force(v)?;
+        for part in split_attr_path(path) {
+            current = self.auto_call(&current, auto_args)?;
+            let next = match (&current, part.parse::<usize>()) {
+                (Value::List(items), Ok(index)) => items.get(index).cloned().ok_or_else(|| {
+                    fail(format!(
+                        "list index {index} in selection path '{path}' is out of range"
+                    ))
+                })?,
+                (Value::Attrs(attrs), _) => attrs
+                    .get(symbol::Symbol::intern(&part))
+                    .cloned()
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "attribute '{part}' in selection path '{path}' not found"
+                        ))
+                    })?,
+                (other, _) => {
+                    return Err(fail(format!(
+                        "the expression selected by the selection path '{path}' should be a set but is {}",
+                        other.show_type()
+                    )));
+                }
+            };
+            current = self.machine.force(&next)?;
+        }
+        Ok(current)
+    }
+
+    /// Forces `v` completely (like `--strict`), stopping at cycles.
+    pub fn force_deep(&mut self, v: &Value) -> EvalResult<()> {
+        let mut seen = FxHashSet::default();
+        self.machine.force_deep(v, &mut seen)
+    }
+
+    /// Serialises `v` like `nix-instantiate --eval --json`.
+    pub fn to_json(&mut self, v: &Value) -> EvalResult<String> {
+        let span = Span {
+            file: FileId(0),
+            start: 0,
+            end: 0,
+        };
+        let mut ctx = NixString::default();
+        self.machine.to_json(v, span, &mut ctx)
+    }
+
+    /// Renders an error from this evaluator with source excerpts.
+    pub fn render_error(&self, err: &EvalError) -> String {
+        diagnostics::render(err, &self.machine.sources)
+    }
+
+    /// The source texts seen so far (for custom diagnostics).
+    pub fn sources(&self) -> &SourceMap {
+        &self.machine.sources
+    }
+
+    /// The underlying machine, to force or apply values directly.
+    pub fn machine(&mut self) -> &mut Machine {
+        &mut self.machine
+    }
+}
+
+impl Machine {
+    pub(crate) fn eval_source(
+        &mut self,
+        name: String,
+        text: Rc<str>,
+        base_dir: &Path,
+    ) -> EvalResult<Value> {
+        let file = self.sources.add(name.clone(), text.clone());
+        let base = lower::canon_path(&absolute(base_dir));
+        let expr = lower::lower_source(
+            &text,
+            file,
+            &name,
+            &base,
+            self.opts.home.as_deref(),
+            &self.globals,
+        )?;
+        self.programs.push(expr.clone());
+        let env = self.base_env.clone();
+        self.eval(&expr, &env)
+    }
+
+    /// `import path`: parses and evaluates a file once, then caches it.
+    pub(crate) fn import_path(&mut self, path: &str, span: Option<Span>) -> EvalResult<Value> {
+        let mut p = PathBuf::from(lower::canon_path(&absolute(Path::new(path))));
+        if p.is_dir() {
+            p.push("default.nix");
+        }
+        let key = p.to_string_lossy().into_owned();
+        if let Some(v) = self.imports.get(&key) {
+            return Ok(v.clone());
+        }
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            EvalError::new(ErrorKind::Io(format!("opening file '{key}': {e}")), span)
+        })?;
+        let dir = p
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        let v = self.eval_source(key.clone(), text.into(), &dir)?;
+        self.imports.insert(key, v.clone());
+        Ok(v)
+    }
+
+    /// Forces `v` deeply; `seen` holds sets and lists already visited.
+    pub fn force_deep(&mut self, v: &Value, seen: &mut FxHashSet<usize>) -> EvalResult<()> {
+        let v = self.force(v)?;
+        stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || {
+            match &v {
+                Value::Attrs(a) => {
+                    if !seen.insert(Rc::as_ptr(a) as usize) {
+                        return Ok(());
+                    }
+                    for (k, val) in a.iter() {
+                        self.force_deep(val, seen).map_err(|e| {
+                            e.with_frame(|| format!("while evaluating the attribute '{k}'"), None)
+                        })?;
+                    }
+                }
+                Value::List(l) => {
+                    if !seen.insert(l.as_ptr() as usize) {
+                        return Ok(());
+                    }
+                    for item in l.iter() {
+                        self.force_deep(item, seen)?;
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        })
+    }
+}
+
+fn absolute(p: &Path) -> String {
+    if p.is_absolute() {
+        p.to_string_lossy().into_owned()
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        cwd.join(p).to_string_lossy().into_owned()
+    }
+}
+
+/// Splits an attribute path at the dots that are not inside double quotes.
+fn split_attr_path(path: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in path.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    if !path.is_empty() {
+        parts.push(current);
+    }
+    parts
+}

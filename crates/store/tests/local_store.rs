@@ -133,6 +133,10 @@ fn delete_refuses_referenced_paths_and_removes_dead_ones() {
         BTreeSet::from([base.clone(), user.clone()])
     );
 
+    // A new handle, as a later `cairn store delete` would be: the adding
+    // one held temporary roots on everything it added.
+    drop(store);
+    let mut store = open(&work.path().join("store"));
     let error = store.delete(std::slice::from_ref(&base)).unwrap_err();
     assert!(
         matches!(error, LocalStoreError::StillReferenced { .. }),

@@ -1,6 +1,7 @@
 //! A corpus of malformed NARs: each must be rejected with the right error and
 //! offset, by both the listing reader and `restore`, without panicking and
 //! without writing anything outside the restore target.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::fs;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! Differential tests against the reference Nix: NAR bytes, `nix-hash`
 //! output and store path computation.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
@@ -146,7 +147,7 @@ fn big_contents(len: usize) -> Vec<u8> {
 fn fixture(root: &Path) {
     fs::create_dir(root).unwrap();
     fs::write(root.join("empty"), b"").unwrap();
-    fs::write(root.join("big"), big_contents(5 * 1024 * 1024 + 3)).unwrap();
+    fs::write(root.join("big"), big_contents(9 * 1024 * 1024 + 3)).unwrap();
     fs::set_permissions(root.join("big"), fs::Permissions::from_mode(0o755)).unwrap();
     fs::create_dir(root.join("sub")).unwrap();
     fs::create_dir(root.join("sub/emptydir")).unwrap();

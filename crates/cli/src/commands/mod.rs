@@ -1,6 +1,7 @@
 //! One module per subcommand group.
 
 mod completions;
+mod eval;
 mod profile;
 mod store;
 
@@ -11,6 +12,8 @@ use crate::{Failure, GlobalOptions};
 pub enum Command {
     /// Print a shell completion script.
     Completions(completions::Args),
+    /// Evaluate a Nix expression and print its value (as `nix-instantiate --eval`).
+    Eval(eval::Args),
     /// Manage a profile's generations: set, roll back, switch, list, delete.
     Profile(profile::Args),
     /// Work with the store and NAR archives: add, dump, restore, hash, query, verify, delete.
@@ -20,6 +23,7 @@ pub enum Command {
 pub(crate) fn run(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
     match command {
         Command::Completions(args) => completions::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Profile(args) => profile::run(global, args),
         Command::Store(args) => store::run(global, args),
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use cairn_store::FileIngestionMethod;
 use cairn_store::hash::HashAlgo;
-use cairn_store::local::{LocalStore, LocalStoreConfig};
+use cairn_store::local::{GcOptions, LocalStore, LocalStoreConfig, RootSource};
 use cairn_store::nar::{self, HashMode};
 use cairn_store::path::{StorePath, StorePathName};
 use cairn_store::path_info::PathInfo;
@@ -93,6 +93,28 @@ enum Action {
     /// Replace identical files in the store by hard links to one copy
     /// (as `nix-store --optimise`).
     Optimise,
+    /// Delete every valid path that no garbage-collector root reaches
+    /// (as `nix-store --gc`).
+    Gc {
+        /// Print what would be deleted, and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the roots and delete nothing.
+        #[arg(long)]
+        print_roots: bool,
+        /// Print the paths that stay and delete nothing.
+        #[arg(long)]
+        print_live: bool,
+        /// Print the paths that would go and delete nothing.
+        #[arg(long)]
+        print_dead: bool,
+        /// Stop after freeing this many bytes.
+        #[arg(long, value_name = "BYTES")]
+        max_freed: Option<u64>,
+        /// Do not treat paths in use by running processes as roots.
+        #[arg(long)]
+        no_runtime_roots: bool,
+    },
     /// Delete paths that no other valid path refers to.
     Delete {
         /// Store paths (or links to them).
@@ -209,6 +231,54 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
                 );
             }
             Ok(())
+        }
+        Action::Gc {
+            dry_run,
+            print_roots,
+            print_live,
+            print_dead,
+            max_freed,
+            no_runtime_roots,
+        } => {
+            let mut store = open_store(global)?;
+            let options = GcOptions {
+                dry_run: dry_run || print_roots || print_live || print_dead,
+                max_freed,
+                runtime_roots: !no_runtime_roots,
+                ..GcOptions::default()
+            };
+            let report = store.collect_garbage(&options)?;
+            let dir = store.store_dir();
+            let mut out = String::new();
+            if print_roots {
+                for (path, sources) in &report.roots {
+                    for source in sources {
+                        let from = match source {
+                            RootSource::Link(link) => link.display().to_string(),
+                            RootSource::Temporary => "{temp}".to_owned(),
+                            RootSource::Runtime(pid) => format!("{{pid {pid}}}"),
+                        };
+                        out.push_str(&format!("{from} -> {}\n", dir.display_path(path)));
+                    }
+                }
+            } else if print_live {
+                report
+                    .live
+                    .iter()
+                    .for_each(|p| out.push_str(&format!("{}\n", dir.display_path(p))));
+            } else if print_dead || dry_run {
+                report
+                    .dead
+                    .iter()
+                    .for_each(|p| out.push_str(&format!("{}\n", dir.display_path(p))));
+            } else if !global.quiet {
+                eprintln!(
+                    "{} store paths deleted, {:.2} MiB freed",
+                    report.dead.len(),
+                    report.bytes_freed as f64 / (1024.0 * 1024.0)
+                );
+            }
+            write_stdout(out.as_bytes())
         }
         Action::Delete { paths } => {
             let mut store = open_store(global)?;

@@ -27,7 +27,8 @@ pub fn check_drv_written_by_nix(dir: &Path, path: &StorePath, cache: &mut HashMo
     let store_dir = StoreDir::default();
     let (bytes, drv) = read_drv(dir, path).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
     assert_eq!(
-        drv.to_aterm(&store_dir).expect("printing a parsed derivation"),
+        drv.to_aterm(&store_dir)
+            .expect("printing a parsed derivation"),
         bytes,
         "{path}: printing the parsed derivation changes its bytes"
     );

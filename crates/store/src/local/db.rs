@@ -305,4 +305,83 @@ impl Database {
             .map_err(LocalStoreError::Sql)?;
         Ok(())
     }
+
+    /// The whole reference graph, in three queries.
+    pub(super) fn load_graph(&self) -> Result<super::gc::Graph, LocalStoreError> {
+        let mut by_id: std::collections::HashMap<i64, StorePath> = std::collections::HashMap::new();
+        let mut nodes: std::collections::HashMap<StorePath, super::gc::Node> =
+            std::collections::HashMap::new();
+        let mut derivers: Vec<(StorePath, String)> = Vec::new();
+        {
+            let mut statement = self
+                .conn
+                .prepare("select id, path, deriver, narSize from ValidPaths")
+                .map_err(LocalStoreError::Sql)?;
+            let mut rows = statement.query([]).map_err(LocalStoreError::Sql)?;
+            while let Some(row) = rows.next().map_err(LocalStoreError::Sql)? {
+                let id: i64 = row.get(0).map_err(LocalStoreError::Sql)?;
+                let path = self.parse(&row.get::<_, String>(1).map_err(LocalStoreError::Sql)?)?;
+                if let Some(deriver) = row
+                    .get::<_, Option<String>>(2)
+                    .map_err(LocalStoreError::Sql)?
+                {
+                    derivers.push((path.clone(), deriver));
+                }
+                let nar_size: Option<i64> = row.get(3).map_err(LocalStoreError::Sql)?;
+                by_id.insert(id, path.clone());
+                nodes.insert(
+                    path,
+                    super::gc::Node {
+                        references: Vec::new(),
+                        deriver: None,
+                        outputs: Vec::new(),
+                        nar_size: nar_size.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+                    },
+                );
+            }
+        }
+        {
+            let mut statement = self
+                .conn
+                .prepare("select referrer, reference from Refs")
+                .map_err(LocalStoreError::Sql)?;
+            let mut rows = statement.query([]).map_err(LocalStoreError::Sql)?;
+            while let Some(row) = rows.next().map_err(LocalStoreError::Sql)? {
+                let (referrer, reference): (i64, i64) = (
+                    row.get(0).map_err(LocalStoreError::Sql)?,
+                    row.get(1).map_err(LocalStoreError::Sql)?,
+                );
+                if let (Some(from), Some(to)) = (by_id.get(&referrer), by_id.get(&reference))
+                    && let Some(node) = nodes.get_mut(from)
+                {
+                    node.references.push(to.clone());
+                }
+            }
+        }
+        {
+            let mut statement = self
+                .conn
+                .prepare("select drv, path from DerivationOutputs")
+                .map_err(LocalStoreError::Sql)?;
+            let mut rows = statement.query([]).map_err(LocalStoreError::Sql)?;
+            while let Some(row) = rows.next().map_err(LocalStoreError::Sql)? {
+                let drv: i64 = row.get(0).map_err(LocalStoreError::Sql)?;
+                let output: String = row.get(1).map_err(LocalStoreError::Sql)?;
+                if let (Some(drv), Ok(output)) =
+                    (by_id.get(&drv), self.store_dir.parse_path(&output))
+                    && let Some(node) = nodes.get_mut(drv)
+                {
+                    node.outputs.push(output);
+                }
+            }
+        }
+        for (path, deriver) in derivers {
+            if let Ok(deriver) = self.store_dir.parse_path(&deriver)
+                && let Some(node) = nodes.get_mut(&path)
+            {
+                node.deriver = Some(deriver);
+            }
+        }
+        Ok(super::gc::Graph { paths: nodes })
+    }
 }

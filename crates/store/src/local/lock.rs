@@ -51,10 +51,10 @@ impl Drop for PathLock {
     }
 }
 
-/// Opens the store-wide "big lock" file without locking it. Every process
-/// holds it shared while it uses the store, as every Nix process does;
-/// creating or migrating the database takes it exclusively.
-pub fn open_big_lock(path: &Path) -> Result<File, LocalStoreError> {
+/// Opens (creating) a lock file without locking it: the store-wide "big
+/// lock", which every process holds shared while it uses the store (creating
+/// or migrating the database takes it exclusively), or the GC lock.
+pub fn open_lock_file(path: &Path) -> Result<File, LocalStoreError> {
     OpenOptions::new()
         .read(true)
         .write(true)

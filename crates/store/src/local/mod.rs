@@ -17,8 +17,10 @@
 
 mod canonical;
 mod db;
+mod gc;
 mod lock;
 mod optimise;
+mod temproots;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -33,6 +35,7 @@ use crate::path::{StoreDir, StorePath, StorePathName};
 use crate::path_info::PathInfo;
 
 pub use db::SCHEMA_VERSION;
+pub use gc::{GcOptions, GcReport, RootSource};
 pub use lock::PathLock;
 pub use optimise::OptimiseStats;
 
@@ -113,6 +116,16 @@ pub enum LocalStoreError {
         /// One path that refers to it.
         referrer: String,
     },
+    /// A path cannot be deleted because a garbage-collector root keeps it.
+    #[error("cannot delete {path}: it is alive, kept by {root} through {how}")]
+    Live {
+        /// The path.
+        path: String,
+        /// The root path whose closure holds it.
+        root: String,
+        /// What makes that a root.
+        how: String,
+    },
     /// A path that should be valid is not.
     #[error("{0} is not valid in this store")]
     NotValid(String),
@@ -172,6 +185,7 @@ pub struct LocalStore {
     real_store_dir: PathBuf,
     state_dir: PathBuf,
     db: db::Database,
+    temp_roots: temproots::TempRoots,
     _big_lock: fs::File,
 }
 
@@ -193,7 +207,7 @@ impl LocalStore {
             fs::create_dir_all(dir).map_err(|e| LocalStoreError::io("creating", dir, e))?;
         }
         let big_lock_path = db_dir.join("big-lock");
-        let big_lock = lock::open_big_lock(&big_lock_path)?;
+        let big_lock = lock::open_lock_file(&big_lock_path)?;
         let locking = |result: io::Result<()>| {
             result.map_err(|e| LocalStoreError::io("locking", &big_lock_path, e))
         };
@@ -209,11 +223,13 @@ impl LocalStore {
         if creating {
             locking(big_lock.lock_shared())?;
         }
+        let temp_roots = temproots::TempRoots::new(state_dir.join("temproots"));
         Ok(LocalStore {
             config,
             real_store_dir,
             state_dir,
             db,
+            temp_roots,
             _big_lock: big_lock,
         })
     }
@@ -329,6 +345,7 @@ impl LocalStore {
         let hash = Hash::of(HashAlgo::Sha256, contents);
         let path = self.store_dir().make_text_path(name, &hash, references)?;
         if self.is_valid(&path)? {
+            let _gc = self.add_temp_root(&path)?;
             return Ok(path);
         }
         let staging = self.staging_dir()?;
@@ -366,6 +383,8 @@ impl LocalStore {
     fn install(&mut self, copy: &Path, info: PathInfo) -> Result<StorePath, LocalStoreError> {
         canonical::canonicalise_tree(copy)?;
         let target = self.real_path(&info.path);
+        // Kept from collection for as long as this process lives.
+        let _gc = self.add_temp_root(&info.path)?;
         let _lock = PathLock::acquire(&lock_path(&target))?;
         if self.is_valid(&info.path)? {
             return Ok(info.path);
@@ -385,11 +404,38 @@ impl LocalStore {
         Ok(info.path)
     }
 
+    /// Keeps `path` from garbage collection while this process lives. The
+    /// returned guard holds the GC lock shared: a collection cannot start
+    /// (or be running) until it is dropped, so whatever the caller makes
+    /// valid meanwhile is seen by the next collection through the root.
+    pub fn add_temp_root(&mut self, path: &StorePath) -> Result<fs::File, LocalStoreError> {
+        let gc_lock = self.gc_lock(false)?;
+        let absolute = self.store_dir().display_path(path);
+        self.temp_roots.add(&absolute)?;
+        Ok(gc_lock)
+    }
+
+    /// Takes `gc.lock`: exclusively to collect or delete, shared to register
+    /// a temporary root (Nix's collector takes the same lock).
+    fn gc_lock(&self, exclusive: bool) -> Result<fs::File, LocalStoreError> {
+        let lock_path = self.state_dir.join("gc.lock");
+        let file = lock::open_lock_file(&lock_path)?;
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        locked.map_err(|e| LocalStoreError::io("locking", &lock_path, e))?;
+        Ok(file)
+    }
+
     /// Deletes `paths`, which no other valid path may refer to (paths in the
-    /// same call may refer to each other). Each path is made invalid first
-    /// and removed from disk after, so the database never lists a path
-    /// whose files are gone. Garbage-collector roots are not consulted.
+    /// same call may refer to each other) and no garbage-collector root may
+    /// keep alive. Each path is made invalid first and removed from disk
+    /// after, so the database never lists a path whose files are gone.
     pub fn delete(&mut self, paths: &[StorePath]) -> Result<(), LocalStoreError> {
+        let _gc = self.gc_lock(true)?;
+        self.check_not_live(paths, true)?;
         let doomed: BTreeSet<StorePath> = paths.iter().cloned().collect();
         // Referrers before what they refer to.
         let mut order: Vec<StorePath> = Vec::with_capacity(doomed.len());

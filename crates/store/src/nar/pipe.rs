@@ -35,7 +35,7 @@ pub(crate) fn read_exact_chunks<E>(
     buf: &mut [u8],
     mut consume: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), PipeError<E>> {
-    if len < PIPE_THRESHOLD || std::env::var_os("CAIRN_NOPIPE").is_some() {
+    if len < PIPE_THRESHOLD {
         let mut left = len;
         while left > 0 {
             let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
@@ -53,24 +53,35 @@ pub(crate) fn read_exact_chunks<E>(
     }
     std::thread::scope(|scope| {
         scope.spawn(|| reader_thread(file, len, empty_rx, full_tx));
-        let mut left = len;
-        while left > 0 {
-            let (chunk, n) = match full_rx.recv() {
-                Ok(Ok(x)) => x,
-                Ok(Err(e)) => return Err(PipeError::Read(e)),
-                Err(_) => return Err(PipeError::Short),
-            };
-            if n == 0 {
-                return Err(PipeError::Short);
-            }
-            consume(&chunk[..n]).map_err(PipeError::Consumer)?;
-            left -= n as u64;
-            // The reader may already have finished; then the buffer is just dropped.
-            let _ = empty_tx.send(chunk);
-        }
-        Ok(())
-        // Returning drops `full_rx` and `empty_tx`, which stops the reader thread.
+        // `consume_chunks` owns the consumer's channel ends and drops them when
+        // it returns, early or not, which stops the reader thread; only then
+        // does the scope join it.
+        consume_chunks(len, full_rx, empty_tx, consume)
     })
+}
+
+fn consume_chunks<E>(
+    len: u64,
+    full: Receiver<io::Result<(Vec<u8>, usize)>>,
+    empty: SyncSender<Vec<u8>>,
+    mut consume: impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), PipeError<E>> {
+    let mut left = len;
+    while left > 0 {
+        let (chunk, n) = match full.recv() {
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => return Err(PipeError::Read(e)),
+            Err(_) => return Err(PipeError::Short),
+        };
+        if n == 0 {
+            return Err(PipeError::Short);
+        }
+        consume(&chunk[..n]).map_err(PipeError::Consumer)?;
+        left -= n as u64;
+        // The reader may already have finished; then the buffer is just dropped.
+        let _ = empty.send(chunk);
+    }
+    Ok(())
 }
 
 fn reader_thread(
@@ -108,5 +119,66 @@ fn read_some<E>(file: &mut File, buf: &mut [u8]) -> Result<usize, PipeError<E>> 
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(PipeError::Read(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(file: &mut File, len: u64) -> Result<Vec<u8>, PipeError<()>> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; BUF_SIZE];
+        read_exact_chunks(file, len, &mut buf, |c| {
+            out.extend_from_slice(c);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn pipelined_and_inline_reads_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let data: Vec<u8> = (0..PIPE_THRESHOLD as usize + 12345)
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        std::fs::write(&path, &data).unwrap();
+        let got = collect(&mut File::open(&path).unwrap(), data.len() as u64);
+        assert!(got.is_ok_and(|g| g == data));
+        let small = 1000u64;
+        let got = collect(&mut File::open(&path).unwrap(), small);
+        assert!(got.is_ok_and(|g| g == data[..small as usize]));
+    }
+
+    #[test]
+    fn short_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![1u8; 100]).unwrap();
+        for claimed in [101, PIPE_THRESHOLD + 1] {
+            let got = collect(&mut File::open(&path).unwrap(), claimed);
+            assert!(matches!(got, Err(PipeError::Short)), "{claimed}");
+        }
+    }
+
+    #[test]
+    fn consumer_errors_stop_the_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, vec![1u8; PIPE_THRESHOLD as usize * 2]).unwrap();
+        let mut buf = vec![0u8; BUF_SIZE];
+        let mut calls = 0;
+        let r = read_exact_chunks(
+            &mut File::open(&path).unwrap(),
+            PIPE_THRESHOLD * 2,
+            &mut buf,
+            |_| {
+                calls += 1;
+                if calls == 3 { Err("stop") } else { Ok(()) }
+            },
+        );
+        assert!(matches!(r, Err(PipeError::Consumer("stop"))));
+        assert_eq!(calls, 3);
     }
 }

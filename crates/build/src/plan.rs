@@ -1,0 +1,498 @@
+//! The sandbox's file-system layout as a list of steps.
+//!
+//! The parent builds the [`Plan`] before creating the namespaces: it does all
+//! the allocating, path joining and host `lstat`s here, so that the child
+//! only has to replay the steps with one syscall each.
+
+use std::collections::BTreeSet;
+use std::ffi::{CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::SandboxError;
+use crate::etc;
+use crate::spec::{BindPath, SandboxSpec};
+
+/// The directory the builder starts in, as in Nix.
+pub(crate) const BUILD_DIR_INSIDE: &str = "/build";
+
+/// One step the parent takes on the host, in the sandbox's skeleton
+/// directory (or in `outputs_dir`), before the namespaces exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HostOp {
+    /// Create a directory (tolerating an existing one) and set its mode.
+    Mkdir { path: PathBuf, mode: u32 },
+    /// Create a file with these contents (mode 0644).
+    WriteFile { path: PathBuf, contents: Vec<u8> },
+    /// Create an empty file to mount a file over.
+    Touch { path: PathBuf },
+    /// `symlink(target, link)`.
+    Symlink { target: PathBuf, link: PathBuf },
+}
+
+impl HostOp {
+    /// The path the op creates.
+    pub(crate) fn path(&self) -> &Path {
+        match self {
+            HostOp::Mkdir { path, .. }
+            | HostOp::WriteFile { path, .. }
+            | HostOp::Touch { path } => path,
+            HostOp::Symlink { link, .. } => link,
+        }
+    }
+
+    /// Performs the op.
+    pub(crate) fn apply(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        match self {
+            HostOp::Mkdir { path, mode } => {
+                match std::fs::DirBuilder::new().mode(*mode).create(path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    other => other?,
+                }
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(*mode))
+            }
+            HostOp::WriteFile { path, contents } => std::fs::write(path, contents),
+            HostOp::Touch { path } => std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o644)
+                .open(path)
+                .map(drop),
+            HostOp::Symlink { target, link } => std::os::unix::fs::symlink(target, link),
+        }
+    }
+}
+
+/// One mount, made by the child inside its mount namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `mount(NULL, "/", NULL, MS_PRIVATE|MS_REC)`: nothing we mount leaks
+    /// back to the host, nothing the host mounts later leaks in.
+    MakePrivate,
+    /// Mount a fresh file system (tmpfs, proc, devpts).
+    Mount {
+        fstype: CString,
+        target: CString,
+        data: CString,
+    },
+    /// Recursive bind mount, optionally made read-only.
+    Bind {
+        source: CString,
+        target: CString,
+        read_only: bool,
+    },
+}
+
+impl Op {
+    /// A human-readable description for error messages.
+    pub(crate) fn describe(&self) -> String {
+        let s = |c: &CString| String::from_utf8_lossy(c.as_bytes()).into_owned();
+        match self {
+            Op::MakePrivate => "making all mounts private".to_owned(),
+            Op::Mount { fstype, target, .. } => format!("mounting {} on {}", s(fstype), s(target)),
+            Op::Bind {
+                source,
+                target,
+                read_only,
+            } => format!(
+                "bind-mounting {} on {}{}",
+                s(source),
+                s(target),
+                if *read_only { " (read-only)" } else { "" }
+            ),
+        }
+    }
+}
+
+/// The full layout of one sandbox.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// Files and directories the parent creates first, in order.
+    pub(crate) host: Vec<HostOp>,
+    /// Mounts the child makes, in order.
+    pub(crate) ops: Vec<Op>,
+    /// Mount points created in the host's `outputs_dir`; the parent removes
+    /// them after the run.
+    pub(crate) stubs: Vec<PathBuf>,
+    /// Directories already planned, so each is created once.
+    dirs: BTreeSet<PathBuf>,
+}
+
+/// Turns a path into a C string, refusing interior NULs.
+pub(crate) fn cstring(path: &OsStr) -> Result<CString, SandboxError> {
+    CString::new(path.as_bytes())
+        .map_err(|_| SandboxError::InvalidSpec(format!("{path:?} contains a NUL byte")))
+}
+
+/// Checks that `path` is absolute and has no `.`/`..` components.
+fn check_inside(path: &Path) -> Result<(), SandboxError> {
+    let mut comps = path.components();
+    let ok = comps.next() == Some(Component::RootDir)
+        && comps.all(|c| matches!(c, Component::Normal(_)));
+    if ok {
+        Ok(())
+    } else {
+        Err(SandboxError::InvalidSpec(format!(
+            "sandbox path {} must be absolute and normalised",
+            path.display()
+        )))
+    }
+}
+
+impl Plan {
+    fn push(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    /// `root` + `inside`.
+    fn at(root: &Path, inside: &Path) -> PathBuf {
+        root.join(inside.strip_prefix("/").unwrap_or(inside))
+    }
+
+    fn mkdir(&mut self, path: PathBuf, mode: u32) {
+        if self.dirs.insert(path.clone()) {
+            self.host.push(HostOp::Mkdir { path, mode });
+        }
+    }
+
+    /// Creates every directory from `root` (exclusive) down to `path`
+    /// (inclusive).
+    fn mkdir_all(&mut self, root: &Path, path: &Path) {
+        let mut missing: Vec<&Path> = path
+            .ancestors()
+            .take_while(|a| *a != root && a.starts_with(root))
+            .collect();
+        missing.reverse();
+        for dir in missing {
+            self.mkdir(dir.to_owned(), 0o755);
+        }
+    }
+
+    fn taken(&self, path: &Path) -> bool {
+        self.dirs.contains(path) || self.host.iter().any(|op| op.path() == path)
+    }
+
+    /// Makes host path `bind.host` appear at `bind.inside`, as Nix's `doBind`:
+    /// directories and files are bind-mounted, symlinks are copied.
+    fn bind(
+        &mut self,
+        root: &Path,
+        bind: &BindPath,
+        read_only: bool,
+        store: Option<(&Path, &Path)>,
+    ) -> Result<(), SandboxError> {
+        check_inside(&bind.inside)?;
+        let target = Self::at(root, &bind.inside);
+        // Where the mount point is created on the host: in the skeleton, or
+        // for a store path in `outputs_dir`, which is mounted on the store.
+        let mut host_target = target.clone();
+        if let Some((store_dir, outputs_dir)) = store
+            && let Ok(rest) = bind.inside.strip_prefix(store_dir)
+        {
+            let mut comps = rest.components();
+            let (Some(Component::Normal(name)), None) = (comps.next(), comps.next()) else {
+                return Err(SandboxError::InvalidSpec(format!(
+                    "{} is inside the store directory but is not a store path (a direct child of {})",
+                    bind.inside.display(),
+                    store_dir.display()
+                )));
+            };
+            host_target = outputs_dir.join(name);
+            if host_target.symlink_metadata().is_ok() || self.stubs.contains(&host_target) {
+                return Err(SandboxError::InvalidSpec(format!(
+                    "input {} is given twice or already exists in outputs_dir {}",
+                    bind.inside.display(),
+                    outputs_dir.display()
+                )));
+            }
+            self.stubs.push(host_target.clone());
+        } else {
+            if self.taken(&target) {
+                return Err(SandboxError::InvalidSpec(format!(
+                    "{} is mounted twice",
+                    bind.inside.display()
+                )));
+            }
+            if let Some(parent) = target.parent() {
+                self.mkdir_all(root, parent);
+            }
+        }
+        let meta = bind
+            .host
+            .symlink_metadata()
+            .map_err(|source| SandboxError::HostPath {
+                path: bind.host.clone(),
+                source,
+            })?;
+        if meta.file_type().is_symlink() {
+            let link = std::fs::read_link(&bind.host).map_err(|source| SandboxError::HostPath {
+                path: bind.host.clone(),
+                source,
+            })?;
+            self.host.push(HostOp::Symlink {
+                target: link,
+                link: host_target,
+            });
+            return Ok(());
+        }
+        if meta.is_dir() {
+            if host_target == target {
+                self.mkdir(host_target, 0o755);
+            } else {
+                self.host.push(HostOp::Mkdir {
+                    path: host_target,
+                    mode: 0o755,
+                });
+            }
+        } else {
+            self.host.push(HostOp::Touch { path: host_target });
+        }
+        self.push(Op::Bind {
+            source: cstring(bind.host.as_os_str())?,
+            target: cstring(target.as_os_str())?,
+            read_only,
+        });
+        Ok(())
+    }
+
+    fn mount(&mut self, fstype: &str, target: &Path, data: &str) -> Result<(), SandboxError> {
+        let c = |s: &str| cstring(OsStr::new(s));
+        self.push(Op::Mount {
+            fstype: c(fstype)?,
+            target: cstring(target.as_os_str())?,
+            data: c(data)?,
+        });
+        Ok(())
+    }
+
+    fn write(&mut self, path: PathBuf, contents: &str) {
+        self.host.push(HostOp::WriteFile {
+            path,
+            contents: contents.as_bytes().to_vec(),
+        });
+    }
+
+    fn symlink(&mut self, target: &str, link: PathBuf) {
+        self.host.push(HostOp::Symlink {
+            target: PathBuf::from(target),
+            link,
+        });
+    }
+
+    /// The layout of Nix 2.8's chroot, in the (empty) host directory `root`.
+    pub(crate) fn build(spec: &SandboxSpec, root: &Path) -> Result<Plan, SandboxError> {
+        check_inside(&spec.store_dir)?;
+        if spec.store_dir == Path::new("/") {
+            return Err(SandboxError::InvalidSpec(
+                "store_dir must not be /".to_owned(),
+            ));
+        }
+        let mut plan = Plan::default();
+        plan.push(Op::MakePrivate);
+        // pivot_root needs the new root to be a mount point.
+        let root_c = cstring(root.as_os_str())?;
+        plan.push(Op::Bind {
+            source: root_c.clone(),
+            target: root_c,
+            read_only: false,
+        });
+        plan.dirs.insert(root.to_owned());
+
+        // /etc. Nix writes hosts only when the builder has no network; with
+        // network it binds the host's files below.
+        let etc = root.join("etc");
+        plan.mkdir(etc.clone(), 0o755);
+        plan.write(etc.join("passwd"), &etc::passwd());
+        plan.write(etc.join("group"), &etc::group());
+        if !spec.network {
+            plan.write(etc.join("hosts"), etc::HOSTS);
+        }
+
+        // A world-writable /tmp, as Nix creates ("many builders need this").
+        plan.mkdir(root.join("tmp"), 0o1777);
+
+        // The writable store directory, then /build.
+        let store = Self::at(root, &spec.store_dir);
+        plan.mkdir_all(root, &store);
+        plan.push(Op::Bind {
+            source: cstring(spec.outputs_dir.as_os_str())?,
+            target: cstring(store.as_os_str())?,
+            read_only: false,
+        });
+        let build = Self::at(root, Path::new(BUILD_DIR_INSIDE));
+        plan.mkdir(build.clone(), 0o700);
+        plan.push(Op::Bind {
+            source: cstring(spec.build_dir.as_os_str())?,
+            target: cstring(build.as_os_str())?,
+            read_only: false,
+        });
+
+        let store_ctx = Some((spec.store_dir.as_path(), spec.outputs_dir.as_path()));
+        for input in &spec.inputs {
+            plan.bind(root, input, true, store_ctx)?;
+        }
+        for extra in &spec.extra_paths {
+            plan.bind(root, extra, true, store_ctx)?;
+        }
+        if spec.network {
+            for file in etc::NETWORK_FILES {
+                if Path::new(file).exists() {
+                    plan.bind(root, &BindPath::same(*file), true, None)?;
+                }
+            }
+        }
+
+        // A minimal /dev, unless the caller binds the host's.
+        if !spec
+            .extra_paths
+            .iter()
+            .any(|p| p.inside == Path::new("/dev"))
+        {
+            let dev = root.join("dev");
+            plan.mkdir(dev.clone(), 0o755);
+            plan.mkdir(dev.join("shm"), 0o755);
+            plan.mkdir(dev.join("pts"), 0o755);
+            for device in etc::DEVICES {
+                if Path::new(device).exists() {
+                    plan.bind(root, &BindPath::same(*device), true, None)?;
+                }
+            }
+            plan.symlink("/proc/self/fd", dev.join("fd"));
+            plan.symlink("/proc/self/fd/0", dev.join("stdin"));
+            plan.symlink("/proc/self/fd/1", dev.join("stdout"));
+            plan.symlink("/proc/self/fd/2", dev.join("stderr"));
+            plan.symlink("/dev/pts/ptmx", dev.join("ptmx"));
+            plan.mount("tmpfs", &dev.join("shm"), "size=50%")?;
+            plan.mount(
+                "devpts",
+                &dev.join("pts"),
+                "newinstance,mode=0620,ptmxmode=0666",
+            )?;
+        }
+
+        // A procfs of the new PID namespace.
+        let proc = root.join("proc");
+        plan.mkdir(proc.clone(), 0o555);
+        plan.mount("proc", &proc, "")?;
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(dir: &Path) -> SandboxSpec {
+        let build = dir.join("build");
+        let out = dir.join("out");
+        std::fs::create_dir_all(&build).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        SandboxSpec::new("/bin/sh", build, out)
+    }
+
+    fn binds(plan: &Plan) -> Vec<String> {
+        plan.ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Bind {
+                    target, read_only, ..
+                } => Some(format!(
+                    "{}{}",
+                    target.to_str().unwrap(),
+                    if *read_only { " ro" } else { "" }
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layout_binds_store_build_inputs_and_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = spec(dir.path());
+        s.inputs
+            .push(BindPath::new("/nix/store/aaaa-busybox", "/bin/busybox"));
+        s.extra_paths.push(BindPath::new("/bin/sh", "/bin/busybox"));
+        let plan = Plan::build(&s, Path::new("/r")).unwrap();
+        let b = binds(&plan);
+        assert_eq!(b[0], "/r");
+        assert_eq!(b[1], "/r/nix/store");
+        assert_eq!(b[2], "/r/build");
+        assert_eq!(b[3], "/r/nix/store/aaaa-busybox ro");
+        assert_eq!(b[4], "/r/bin/sh ro");
+        assert!(b.contains(&"/r/dev/null ro".to_owned()));
+        // The store path's mount point is made in outputs_dir, and removed later.
+        let stub = s.outputs_dir.join("aaaa-busybox");
+        assert_eq!(plan.stubs, vec![stub.clone()]);
+        assert!(plan.host.contains(&HostOp::Touch { path: stub }));
+        assert!(plan.host.contains(&HostOp::Mkdir {
+            path: "/r/tmp".into(),
+            mode: 0o1777
+        }));
+        assert!(
+            matches!(plan.ops.last(), Some(Op::Mount { fstype, .. }) if fstype.to_str() == Ok("proc"))
+        );
+    }
+
+    #[test]
+    fn network_binds_host_files_instead_of_writing_hosts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = spec(dir.path());
+        let hosts = Path::new("/r/etc/hosts");
+        let plan = Plan::build(&s, Path::new("/r")).unwrap();
+        assert!(
+            plan.host
+                .iter()
+                .any(|op| matches!(op, HostOp::WriteFile { path, .. } if path == hosts))
+        );
+        s.network = true;
+        let plan = Plan::build(&s, Path::new("/r")).unwrap();
+        assert!(
+            !plan
+                .host
+                .iter()
+                .any(|op| matches!(op, HostOp::WriteFile { path, .. } if path == hosts))
+        );
+        assert!(binds(&plan).contains(&"/r/etc/hosts ro".to_owned()));
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = |f: &dyn Fn(&mut SandboxSpec)| {
+            let mut s = spec(dir.path());
+            f(&mut s);
+            Plan::build(&s, Path::new("/r")).unwrap_err()
+        };
+        let invalid = |e: SandboxError| matches!(e, SandboxError::InvalidSpec(_));
+        assert!(invalid(bad(&|s| s
+            .inputs
+            .push(BindPath::new("relative", "/bin/busybox")))));
+        assert!(invalid(bad(&|s| s
+            .inputs
+            .push(BindPath::new("/nix/store/a/b", "/bin")))));
+        assert!(invalid(bad(&|s| s
+            .inputs
+            .push(BindPath::new("/x/../y", "/bin")))));
+        assert!(invalid(bad(&|s| {
+            s.inputs.push(BindPath::new("/bin/sh", "/bin/busybox"));
+            s.inputs.push(BindPath::new("/bin/sh", "/bin/busybox"));
+        })));
+        assert!(invalid(bad(&|s| {
+            s.inputs.push(BindPath::new("/nix/store/a-x", "/bin"));
+            s.inputs.push(BindPath::new("/nix/store/a-x", "/bin"));
+        })));
+        assert!(invalid(bad(&|s| s.store_dir = "/".into())));
+        let missing = dir.path().join("missing");
+        assert!(matches!(
+            bad(&|s| s.inputs.push(BindPath::new("/bin/sh", &missing))),
+            SandboxError::HostPath { .. }
+        ));
+        let out = dir.path().join("out");
+        std::fs::create_dir(out.join("bbbb-x")).unwrap();
+        assert!(invalid(bad(&|s| s
+            .inputs
+            .push(BindPath::new("/nix/store/bbbb-x", "/bin")))));
+    }
+}

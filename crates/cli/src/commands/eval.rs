@@ -1,0 +1,140 @@
+//! `cairn eval`: evaluate a Nix expression and print its value, as
+//! `nix-instantiate --eval` does.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use cairn_eval::{
+    ErrorKind, EvalError, EvalOptions, Evaluator, PrintOptions, SearchPathEntry, Value, print_value,
+};
+
+use crate::output::write_stdout;
+use crate::{Exit, Failure};
+
+/// Evaluate a Nix expression and print its value.
+///
+/// Stdout is byte-for-byte what `nix-instantiate --eval` prints with the
+/// same flags, so `cairn eval` can stand in for it in scripts.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The file to evaluate (`-` for stdin; a directory means its default.nix).
+    #[arg(conflicts_with = "expr")]
+    file: Option<PathBuf>,
+    /// Evaluate EXPR instead of a file.
+    #[arg(short = 'E', long = "expr", value_name = "EXPR")]
+    expr: Option<String>,
+    /// Evaluate completely, not just to the outermost constructor.
+    #[arg(long)]
+    strict: bool,
+    /// Print the value as JSON (implies --strict).
+    #[arg(long)]
+    json: bool,
+    /// Print the value at ATTRPATH (repeatable: one value each).
+    #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
+    attr: Vec<String>,
+    /// Pass the value of EXPR as argument NAME to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"])]
+    arg: Vec<String>,
+    /// Pass the string VALUE as argument NAME to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "VALUE"])]
+    argstr: Vec<String>,
+    /// Add a search path entry (`PATH` or `NAME=PATH`) for `<…>` lookups,
+    /// before those of NIX_PATH.
+    #[arg(short = 'I', value_name = "PATH")]
+    include: Vec<String>,
+    /// Fail cleanly past this depth of nested calls.
+    #[arg(long, value_name = "N")]
+    max_call_depth: Option<usize>,
+    /// Show the chain of "while evaluating" frames of an error.
+    #[arg(long)]
+    show_trace: bool,
+    /// Accepted for compatibility with nix-instantiate: cairn eval always evaluates.
+    #[arg(long, hide = true)]
+    eval: bool,
+    /// Accepted for compatibility with nix-instantiate.
+    #[arg(long, hide = true)]
+    read_write_mode: bool,
+}
+
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let mut search_path: Vec<SearchPathEntry> = args
+        .include
+        .iter()
+        .map(|s| SearchPathEntry::parse(s))
+        .collect();
+    if let Ok(nix_path) = std::env::var("NIX_PATH") {
+        search_path.extend(SearchPathEntry::parse_nix_path(&nix_path));
+    }
+    let mut options = EvalOptions {
+        search_path,
+        ..EvalOptions::default()
+    };
+    if let Some(depth) = args.max_call_depth {
+        options.max_call_depth = Some(depth);
+    }
+    let mut evaluator = Evaluator::new(options);
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    match evaluate(&mut evaluator, &args, &cwd) {
+        Ok(out) => write_stdout(out.as_bytes()),
+        Err(error) => {
+            // Rendered here with its source excerpt; the exit code says the rest.
+            eprint!("{}", evaluator.render_error(&error));
+            Err(Failure::reported(Exit::Failure))
+        }
+    }
+}
+
+fn evaluate(
+    evaluator: &mut Evaluator,
+    args: &Args,
+    cwd: &std::path::Path,
+) -> cairn_eval::EvalResult<String> {
+    let root = match (&args.expr, &args.file) {
+        (Some(expr), _) => evaluator.eval_str(expr, cwd)?,
+        (None, Some(file)) if file.as_os_str() == "-" => {
+            let mut source = String::new();
+            std::io::stdin().read_to_string(&mut source).map_err(|e| {
+                EvalError::new(ErrorKind::Other(format!("reading stdin: {e}")), None)
+            })?;
+            evaluator.eval_str(&source, cwd)?
+        }
+        (None, Some(file)) => evaluator.eval_file(&cwd.join(file))?,
+        (None, None) => evaluator.eval_file(&cwd.join("default.nix"))?,
+    };
+    let mut auto_args: Vec<(String, Value)> = Vec::new();
+    for pair in args.arg.chunks(2) {
+        if let [name, expr] = pair {
+            auto_args.push((name.clone(), evaluator.eval_str(expr, cwd)?));
+        }
+    }
+    for pair in args.argstr.chunks(2) {
+        if let [name, value] = pair {
+            auto_args.push((name.clone(), Value::string(value.clone())));
+        }
+    }
+    let paths: Vec<&str> = if args.attr.is_empty() {
+        vec![""]
+    } else {
+        args.attr.iter().map(String::as_str).collect()
+    };
+    let mut out = String::new();
+    for path in paths {
+        let mut value = evaluator.select_attr_path(&root, path, &auto_args)?;
+        if !auto_args.is_empty() {
+            value = evaluator.auto_call(&value, &auto_args)?;
+        }
+        if args.json {
+            // As nix-instantiate: JSON is printed without a newline.
+            evaluator.force_deep(&value)?;
+            out.push_str(&evaluator.to_json(&value)?);
+        } else {
+            if args.strict {
+                evaluator.force_deep(&value)?;
+            }
+            out.push_str(&print_value(&value, PrintOptions::default()));
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}

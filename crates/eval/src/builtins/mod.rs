@@ -1,0 +1,124 @@
+//! The builtins, one module per family, registered into a table.
+//!
+//! Each builtin is a [`Builtin`]: a name, an arity and a plain function that
+//! receives its arguments unforced. [`install`] builds the `builtins` set and
+//! the global scope from [`all`]; embedders can add their own entries to the
+//! table before installing (see `docs/design.md`).
+
+mod arith;
+mod attrs;
+mod control;
+mod env;
+mod hash;
+mod json;
+mod lists;
+mod strings;
+mod types;
+mod versions;
+
+use std::rc::Rc;
+
+use crate::eval::Machine;
+use crate::symbol::Symbol;
+use crate::value::{Attrs, PrimOp, PrimOpFn, Thunk, ThunkState, Value};
+
+/// A builtin function's registration.
+#[derive(Clone, Copy)]
+pub struct Builtin {
+    /// Name inside `builtins`.
+    pub name: &'static str,
+    /// Number of arguments.
+    pub arity: usize,
+    /// Implementation.
+    pub func: PrimOpFn,
+    /// Also bound in the global scope (like `map`, `toString`, `throw`).
+    pub global: bool,
+}
+
+/// Shorthand for table entries.
+pub(crate) const fn b(name: &'static str, arity: usize, func: PrimOpFn) -> Builtin {
+    Builtin {
+        name,
+        arity,
+        func,
+        global: false,
+    }
+}
+
+/// Shorthand for table entries that are also globals.
+pub(crate) const fn g(name: &'static str, arity: usize, func: PrimOpFn) -> Builtin {
+    Builtin {
+        name,
+        arity,
+        func,
+        global: true,
+    }
+}
+
+/// Every builtin function this crate implements.
+pub fn all() -> Vec<Builtin> {
+    let mut v = Vec::new();
+    v.extend_from_slice(arith::BUILTINS);
+    v.extend_from_slice(attrs::BUILTINS);
+    v.extend_from_slice(control::BUILTINS);
+    v.extend_from_slice(env::BUILTINS);
+    v.extend_from_slice(hash::BUILTINS);
+    v.extend_from_slice(json::BUILTINS);
+    v.extend_from_slice(lists::BUILTINS);
+    v.extend_from_slice(strings::BUILTINS);
+    v.extend_from_slice(types::BUILTINS);
+    v.extend_from_slice(versions::BUILTINS);
+    v
+}
+
+/// Installs `builtins`, the constants and the global names into `m`.
+pub fn install(m: &mut Machine) {
+    install_table(m, &all());
+}
+
+/// Installs a custom table of builtins (replacing the global scope).
+pub fn install_table(m: &mut Machine, table: &[Builtin]) {
+    let mut entries: Vec<(Symbol, Value)> = Vec::new();
+    let mut globals: Vec<(Symbol, Value)> = vec![
+        (Symbol::intern("true"), Value::Bool(true)),
+        (Symbol::intern("false"), Value::Bool(false)),
+        (Symbol::intern("null"), Value::Null),
+    ];
+    for bi in table {
+        let v = Value::PrimOp(Rc::new(PrimOp {
+            name: bi.name,
+            arity: bi.arity,
+            func: bi.func,
+        }));
+        entries.push((Symbol::intern(bi.name), v.clone()));
+        if bi.global {
+            globals.push((Symbol::intern(bi.name), v));
+        }
+    }
+    entries.push((Symbol::intern("true"), Value::Bool(true)));
+    entries.push((Symbol::intern("false"), Value::Bool(false)));
+    entries.push((Symbol::intern("null"), Value::Null));
+    entries.push((Symbol::intern("nixVersion"), Value::string("2.8.0")));
+    entries.push((Symbol::intern("langVersion"), Value::Int(6)));
+    entries.push((Symbol::intern("storeDir"), Value::string("/nix/store")));
+    if !m.opts.pure {
+        entries.push((
+            Symbol::intern("currentSystem"),
+            Value::string(env::current_system()),
+        ));
+    }
+    // `builtins.builtins` is the set itself: tie the knot through a thunk.
+    let knot = Thunk(Rc::new(std::cell::RefCell::new(ThunkState::Blackhole)));
+    entries.push((Symbol::intern("builtins"), Value::Thunk(knot.clone())));
+    let set = Value::Attrs(Rc::new(Attrs::from_unsorted(entries)));
+    *knot.0.borrow_mut() = ThunkState::Done(set.clone());
+    globals.push((Symbol::intern("builtins"), set));
+
+    m.globals.clear();
+    let mut slots = Vec::new();
+    for (sym, v) in globals {
+        m.globals.insert(sym, slots.len() as u32);
+        slots.push(v);
+    }
+    m.base_env = crate::value::Env::new(slots, None);
+}

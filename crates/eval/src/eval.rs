@@ -1,0 +1,680 @@
+//! The evaluation machine: forcing thunks, evaluating IR, applying functions.
+//!
+//! Recursion (eval → force → eval …) runs on the Rust stack, which
+//! `stacker::maybe_grow` extends on demand, so deep non-tail recursion in Nix
+//! code does not overflow. Calls in tail position (the body of a lambda, the
+//! branches of `if`, `let`/`with`/`assert` bodies) loop instead of recursing.
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use crate::EvalOptions;
+use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
+use crate::span::{SourceMap, Span};
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
+
+/// Free stack below which we switch to a fresh segment.
+const RED_ZONE: usize = 256 * 1024;
+/// Size of each new stack segment.
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// The evaluator's state. Builtins receive it to force and apply values.
+pub struct Machine {
+    pub(crate) opts: EvalOptions,
+    pub(crate) sources: SourceMap,
+    pub(crate) globals: FxHashMap<Symbol, u32>,
+    pub(crate) base_env: Rc<Env>,
+    pub(crate) imports: FxHashMap<String, Value>,
+    /// Every lowered program, kept so that IR trees are freed in one place
+    /// (see `Drop`), on a stack deep enough for their nesting.
+    pub(crate) programs: Vec<ExprRef>,
+    depth: usize,
+}
+
+impl Drop for Machine {
+    fn drop(&mut self) {
+        let programs = std::mem::take(&mut self.programs);
+        let imports = std::mem::take(&mut self.imports);
+        stacker::grow(64 << 20, move || drop((programs, imports)));
+    }
+}
+
+fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
+    let mut e = env;
+    for _ in 0..depth {
+        e = e.parent.as_ref().expect("lowering resolved this depth");
+    }
+    e.slots.borrow()[slot as usize].clone()
+}
+
+impl Machine {
+    pub(crate) fn new(opts: EvalOptions) -> Self {
+        Machine {
+            opts,
+            sources: SourceMap::default(),
+            globals: FxHashMap::default(),
+            base_env: Env::new(Vec::new(), None),
+            imports: FxHashMap::default(),
+            programs: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// Evaluates `v` to weak head normal form.
+    pub fn force(&mut self, v: &Value) -> EvalResult<Value> {
+        match v {
+            Value::Thunk(t) => self.force_thunk(t),
+            _ => Ok(v.clone()),
+        }
+    }
+
+    fn force_thunk(&mut self, t: &Thunk) -> EvalResult<Value> {
+        let pending = {
+            let mut st = t.0.borrow_mut();
+            match &*st {
+                ThunkState::Done(v) => return Ok(v.clone()),
+                ThunkState::Blackhole => {
+                    return Err(EvalError::new(ErrorKind::InfiniteRecursion, None));
+                }
+                ThunkState::Pending(_) => {}
+            }
+            let ThunkState::Pending(p) = std::mem::replace(&mut *st, ThunkState::Blackhole) else {
+                unreachable!("checked above")
+            };
+            p
+        };
+        let r = stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || match &pending {
+            Pending::Expr(e, env) => self.eval(e, env).map_err(|err| match e.span() {
+                Some(s) => err.or_span(s),
+                None => err,
+            }),
+            Pending::Apply(app) => self.apply(app.0.clone(), app.1.clone(), app.2),
+            Pending::Native(f) => f(self),
+        });
+        match r {
+            Ok(v) => {
+                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                Ok(v)
+            }
+            Err(e) => {
+                *t.0.borrow_mut() = ThunkState::Pending(pending);
+                Err(e)
+            }
+        }
+    }
+
+    /// A lazily evaluated value for `expr` in `env` (constants and variables
+    /// are not wrapped in a new thunk).
+    pub(crate) fn thunk(&self, expr: &ExprRef, env: &Rc<Env>) -> Value {
+        match &**expr {
+            Expr::Const(v) => v.clone(),
+            Expr::Var { depth, slot, .. } => lookup(env, *depth, *slot),
+            _ => Value::Thunk(Thunk::new(expr.clone(), env.clone())),
+        }
+    }
+
+    /// Like [`Self::thunk`] while `env`'s own slots are still being filled.
+    fn thunk_rec(&self, expr: &ExprRef, env: &Rc<Env>) -> Value {
+        match &**expr {
+            // Share an already filled slot (as Nix's `maybeThunk` does);
+            // a forward reference needs a real thunk.
+            Expr::Var { depth: 0, slot, .. } => match env.slots.borrow().get(*slot as usize) {
+                Some(v) => v.clone(),
+                None => Value::Thunk(Thunk::new(expr.clone(), env.clone())),
+            },
+            _ => self.thunk(expr, env),
+        }
+    }
+
+    fn enter_call(&mut self, span: Span) -> EvalResult<()> {
+        self.depth += 1;
+        if let Some(max) = self.opts.max_call_depth
+            && self.depth > max
+        {
+            self.depth -= 1;
+            return Err(EvalError::new(ErrorKind::CallDepth, Some(span)));
+        }
+        Ok(())
+    }
+
+    /// Evaluates `expr` in `env` to weak head normal form.
+    pub fn eval(&mut self, expr: &ExprRef, env: &Rc<Env>) -> EvalResult<Value> {
+        stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+            let mut calls = 0;
+            let r = self.eval_loop(expr.clone(), env.clone(), &mut calls);
+            self.depth -= calls;
+            r
+        })
+    }
+
+    fn eval_loop(
+        &mut self,
+        mut expr: ExprRef,
+        mut env: Rc<Env>,
+        calls: &mut usize,
+    ) -> EvalResult<Value> {
+        loop {
+            let (next, next_env) = match &*expr {
+                Expr::Const(v) => return Ok(v.clone()),
+                Expr::Var { depth, slot, span } => {
+                    let v = lookup(&env, *depth, *slot);
+                    return self.force(&v).map_err(|e| e.or_span(*span));
+                }
+                Expr::If {
+                    cond,
+                    then,
+                    else_,
+                    span,
+                } => {
+                    let c = self.eval(cond, &env)?;
+                    match c {
+                        Value::Bool(true) => (then.clone(), env),
+                        Value::Bool(false) => (else_.clone(), env),
+                        other => {
+                            return Err(EvalError::type_error(
+                                "a Boolean",
+                                other.show_type(),
+                                *span,
+                            ));
+                        }
+                    }
+                }
+                Expr::Assert {
+                    cond,
+                    body,
+                    text,
+                    span,
+                } => match self.eval(cond, &env)? {
+                    Value::Bool(true) => (body.clone(), env),
+                    Value::Bool(false) => {
+                        return Err(EvalError::new(ErrorKind::Assert(text.clone()), Some(*span)));
+                    }
+                    other => {
+                        return Err(EvalError::type_error("a Boolean", other.show_type(), *span));
+                    }
+                },
+                Expr::Let { bindings, body } => {
+                    let new = Env::new(Vec::with_capacity(bindings.len()), Some(env));
+                    for b in bindings {
+                        let v = self.thunk_rec(b, &new);
+                        new.slots.borrow_mut().push(v);
+                    }
+                    (body.clone(), new)
+                }
+                Expr::With { ns, body } => {
+                    let v = self.thunk(ns, &env);
+                    (body.clone(), Env::new(vec![v], Some(env)))
+                }
+                Expr::Apply { func, arg, span } => {
+                    let f = self.eval(func, &env)?;
+                    let a = self.thunk(arg, &env);
+                    match f {
+                        Value::Lambda(c) => {
+                            self.enter_call(*span)?;
+                            *calls += 1;
+                            let new = self.bind_args(&c, a, *span)?;
+                            (c.def.body.clone(), new)
+                        }
+                        f => return self.apply(f, a, *span),
+                    }
+                }
+                other => return self.eval_simple(other, &env),
+            };
+            expr = next;
+            env = next_env;
+        }
+    }
+
+    fn eval_simple(&mut self, expr: &Expr, env: &Rc<Env>) -> EvalResult<Value> {
+        match expr {
+            Expr::WithVar { name, withs, span } => {
+                for &d in withs.iter() {
+                    let ns = lookup(env, d, 0);
+                    let ns = self.force(&ns)?;
+                    let Value::Attrs(a) = ns else {
+                        return Err(EvalError::type_error("a set", ns.show_type(), *span));
+                    };
+                    if let Some(v) = a.get(*name) {
+                        return self.force(v);
+                    }
+                }
+                Err(EvalError::new(
+                    ErrorKind::UndefinedVar(name.as_str().into()),
+                    Some(*span),
+                ))
+            }
+            Expr::Str(parts, span) => {
+                let vals = self.str_parts(parts, env);
+                self.concat_strings(&vals, true, *span)
+            }
+            Expr::Path(parts, span) => {
+                let vals = self.str_parts(parts, env);
+                self.concat_strings(&vals, false, *span)
+            }
+            Expr::SearchPath(name, span) => self.find_search_path(name, *span),
+            Expr::Attrs(def) => self.eval_attrs(def, env),
+            Expr::List(items) => Ok(Value::list(
+                items.iter().map(|i| self.thunk(i, env)).collect::<Vec<_>>(),
+            )),
+            Expr::Select {
+                expr,
+                path,
+                default,
+                span,
+            } => {
+                let mut v = self.eval(expr, env)?;
+                for name in path {
+                    let sym = self.attr_sym(name, env)?;
+                    let found = match &v {
+                        Value::Attrs(a) => a.get(sym).cloned(),
+                        _ => None,
+                    };
+                    match found {
+                        Some(x) => {
+                            v = self.force(&x).map_err(|e| {
+                                e.with_frame(
+                                    || format!("while evaluating the attribute '{sym}'"),
+                                    Some(*span),
+                                )
+                            })?;
+                        }
+                        None => {
+                            if let Some(d) = default {
+                                return self.eval(d, env);
+                            }
+                            return Err(match &v {
+                                Value::Attrs(a) => missing_attr(sym, a, *span),
+                                other => EvalError::type_error("a set", other.show_type(), *span),
+                            });
+                        }
+                    }
+                }
+                Ok(v)
+            }
+            Expr::HasAttr { expr, path, .. } => {
+                let mut v = self.eval(expr, env)?;
+                for name in path {
+                    let sym = self.attr_sym(name, env)?;
+                    let Value::Attrs(a) = &v else {
+                        return Ok(Value::Bool(false));
+                    };
+                    match a.get(sym).cloned() {
+                        Some(x) => v = self.force(&x)?,
+                        None => return Ok(Value::Bool(false)),
+                    }
+                }
+                Ok(Value::Bool(true))
+            }
+            Expr::Lambda(def) => Ok(Value::Lambda(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            }))),
+            Expr::BinOp { op, lhs, rhs, span } => self.binop(*op, lhs, rhs, env, *span),
+            Expr::Not(e, span) => match self.eval(e, env)? {
+                Value::Bool(b) => Ok(Value::Bool(!b)),
+                other => Err(EvalError::type_error("a Boolean", other.show_type(), *span)),
+            },
+            Expr::Const(_)
+            | Expr::Var { .. }
+            | Expr::If { .. }
+            | Expr::Assert { .. }
+            | Expr::Let { .. }
+            | Expr::With { .. }
+            | Expr::Apply { .. } => unreachable!("handled by eval_loop"),
+        }
+    }
+
+    fn str_parts(&self, parts: &[StrPart], env: &Rc<Env>) -> Vec<Value> {
+        parts
+            .iter()
+            .map(|p| match p {
+                StrPart::Lit(s) => Value::string(s.clone()),
+                StrPart::Interp(e) => self.thunk(e, env),
+            })
+            .collect()
+    }
+
+    /// The symbol an attribute name evaluates to.
+    fn attr_sym(&mut self, name: &AttrName, env: &Rc<Env>) -> EvalResult<Symbol> {
+        match name {
+            AttrName::Static(s) => Ok(*s),
+            AttrName::Dynamic(e) => {
+                let span = e.span();
+                let v = self.eval(e, env)?;
+                match v {
+                    Value::String(s) => Ok(Symbol::intern(&s.text)),
+                    other => Err(EvalError::new(
+                        ErrorKind::Type {
+                            expected: "a string",
+                            found: other.show_type(),
+                        },
+                        span,
+                    )),
+                }
+            }
+        }
+    }
+
+    fn eval_attrs(&mut self, def: &AttrsDef, env: &Rc<Env>) -> EvalResult<Value> {
+        let (scope, mut entries) = if def.rec {
+            let new = Env::new(Vec::with_capacity(def.statics.len()), Some(env.clone()));
+            let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
+            for (sym, e) in &def.statics {
+                let v = self.thunk_rec(e, &new);
+                new.slots.borrow_mut().push(v.clone());
+                entries.push((*sym, v));
+            }
+            (new, entries)
+        } else {
+            let entries = def
+                .statics
+                .iter()
+                .map(|(s, e)| (*s, self.thunk(e, env)))
+                .collect();
+            (env.clone(), entries)
+        };
+        if def.dynamics.is_empty() {
+            entries.sort_by_key(|e| e.0);
+            return Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))));
+        }
+        let mut spans = Vec::new();
+        for (name, value, span) in &def.dynamics {
+            let n = self.eval(name, &scope)?;
+            let sym = match n {
+                Value::Null => continue,
+                Value::String(s) => Symbol::intern(&s.text),
+                other => return Err(EvalError::type_error("a string", other.show_type(), *span)),
+            };
+            entries.push((sym, self.thunk(value, &scope)));
+            spans.push((sym, *span));
+        }
+        entries.sort_by_key(|e| e.0);
+        if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
+            let sym = w[0].0;
+            let span = spans.iter().find(|s| s.0 == sym).map(|s| s.1);
+            return Err(EvalError::new(
+                ErrorKind::Other(format!("dynamic attribute '{sym}' already defined")),
+                span,
+            ));
+        }
+        Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))))
+    }
+
+    /// Builds the frame for calling closure `c` with `arg`.
+    fn bind_args(&mut self, c: &Closure, arg: Value, span: Span) -> EvalResult<Rc<Env>> {
+        let def = &c.def;
+        match &def.param {
+            Param::Ident => Ok(Env::new(vec![arg], Some(c.env.clone()))),
+            Param::Formals {
+                formals,
+                ellipsis,
+                at,
+            } => {
+                let argv = self.force(&arg)?;
+                let Value::Attrs(attrs) = &argv else {
+                    return Err(EvalError::type_error("a set", argv.show_type(), span));
+                };
+                let fname = || {
+                    def.name
+                        .map_or_else(|| "anonymous lambda".to_owned(), |n| n.as_str().to_owned())
+                };
+                if !ellipsis {
+                    for (k, _) in attrs.iter() {
+                        if !formals.iter().any(|f| f.0 == *k) {
+                            return Err(EvalError::new(
+                                ErrorKind::UnexpectedArgument {
+                                    function: fname(),
+                                    name: k.as_str().into(),
+                                },
+                                Some(span),
+                            ));
+                        }
+                    }
+                }
+                let env = Env::new(Vec::with_capacity(def.slots), Some(c.env.clone()));
+                for (sym, default) in formals {
+                    let v = match (attrs.get(*sym), default) {
+                        (Some(v), _) => v.clone(),
+                        (None, Some(d)) => self.thunk_rec(d, &env),
+                        (None, None) => {
+                            return Err(EvalError::new(
+                                ErrorKind::MissingArgument {
+                                    function: fname(),
+                                    name: sym.as_str().into(),
+                                },
+                                Some(span),
+                            ));
+                        }
+                    };
+                    env.slots.borrow_mut().push(v);
+                }
+                if *at {
+                    env.slots.borrow_mut().push(argv.clone());
+                }
+                Ok(env)
+            }
+        }
+    }
+
+    /// Applies function `f` to `arg` and evaluates the result.
+    pub fn apply(&mut self, f: Value, arg: Value, span: Span) -> EvalResult<Value> {
+        let f = self.force(&f)?;
+        match f {
+            Value::Lambda(c) => {
+                self.enter_call(span)?;
+                let r = self
+                    .bind_args(&c, arg, span)
+                    .and_then(|env| self.eval(&c.def.body, &env))
+                    .map_err(|e| {
+                        e.with_frame(
+                            || match c.def.name {
+                                Some(n) => format!("while calling the function '{n}'"),
+                                None => "while calling an anonymous function".to_owned(),
+                            },
+                            Some(span),
+                        )
+                    });
+                self.depth -= 1;
+                r
+            }
+            Value::PrimOp(op) => {
+                if op.arity == 1 {
+                    self.call_primop(&op, &[arg], span)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op,
+                        args: vec![arg],
+                    })))
+                }
+            }
+            Value::PrimOpApp(app) => {
+                let mut args = Vec::with_capacity(app.args.len() + 1);
+                args.extend(app.args.iter().cloned());
+                args.push(arg);
+                if args.len() == app.op.arity {
+                    self.call_primop(&app.op, &args, span)
+                } else {
+                    Ok(Value::PrimOpApp(Rc::new(PrimOpApp {
+                        op: app.op.clone(),
+                        args,
+                    })))
+                }
+            }
+            Value::Attrs(a) if a.get(Symbol::intern("__functor")).is_some() => {
+                let functor = a
+                    .get(Symbol::intern("__functor"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let g = self.apply(functor, Value::Attrs(a), span)?;
+                self.apply(g, arg, span)
+            }
+            other => Err(EvalError::new(
+                ErrorKind::NotAFunction(other.show_type()),
+                Some(span),
+            )),
+        }
+    }
+
+    fn call_primop(
+        &mut self,
+        op: &crate::value::PrimOp,
+        args: &[Value],
+        span: Span,
+    ) -> EvalResult<Value> {
+        (op.func)(self, args, span).map_err(|e| {
+            e.or_span(span).with_frame(
+                || format!("while calling the '{}' builtin", op.name),
+                Some(span),
+            )
+        })
+    }
+
+    fn binop(
+        &mut self,
+        op: BinOp,
+        lhs: &ExprRef,
+        rhs: &ExprRef,
+        env: &Rc<Env>,
+        span: Span,
+    ) -> EvalResult<Value> {
+        match op {
+            BinOp::And | BinOp::Or | BinOp::Impl => {
+                let l = self.eval(lhs, env)?;
+                let Value::Bool(l) = l else {
+                    return Err(EvalError::type_error("a Boolean", l.show_type(), span));
+                };
+                let short = match op {
+                    BinOp::And => (!l).then_some(false),
+                    BinOp::Or => l.then_some(true),
+                    _ => (!l).then_some(true),
+                };
+                if let Some(b) = short {
+                    return Ok(Value::Bool(b));
+                }
+                match self.eval(rhs, env)? {
+                    Value::Bool(r) => Ok(Value::Bool(r)),
+                    other => Err(EvalError::type_error("a Boolean", other.show_type(), span)),
+                }
+            }
+            BinOp::Add => {
+                let l = self.thunk(lhs, env);
+                let r = self.thunk(rhs, env);
+                self.concat_strings(&[l, r], false, span)
+            }
+            _ => {
+                let l = self.eval(lhs, env)?;
+                let r = self.eval(rhs, env)?;
+                self.binop_values(op, l, r, span)
+            }
+        }
+    }
+
+    /// Applies a strict binary operator to two values.
+    pub fn binop_values(&mut self, op: BinOp, l: Value, r: Value, span: Span) -> EvalResult<Value> {
+        match op {
+            BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, &l, &r, span),
+            BinOp::Add => self.concat_strings(&[l, r], false, span),
+            BinOp::Concat => {
+                let l = self.force_list(&l, span)?;
+                let r = self.force_list(&r, span)?;
+                if l.is_empty() {
+                    return Ok(Value::List(r));
+                }
+                if r.is_empty() {
+                    return Ok(Value::List(l));
+                }
+                Ok(Value::list(
+                    l.iter().chain(r.iter()).cloned().collect::<Vec<_>>(),
+                ))
+            }
+            BinOp::Update => {
+                let l = self.force_attrs(&l, span)?;
+                let r = self.force_attrs(&r, span)?;
+                if r.is_empty() {
+                    return Ok(Value::Attrs(l));
+                }
+                if l.is_empty() {
+                    return Ok(Value::Attrs(r));
+                }
+                Ok(Value::Attrs(Rc::new(l.update(&r))))
+            }
+            BinOp::Eq => Ok(Value::Bool(self.eq_values(&l, &r, span)?)),
+            BinOp::NotEq => Ok(Value::Bool(!self.eq_values(&l, &r, span)?)),
+            BinOp::Lt => Ok(Value::Bool(self.less_than(&l, &r, span)?)),
+            BinOp::Gt => Ok(Value::Bool(self.less_than(&r, &l, span)?)),
+            BinOp::LtEq => Ok(Value::Bool(!self.less_than(&r, &l, span)?)),
+            BinOp::GtEq => Ok(Value::Bool(!self.less_than(&l, &r, span)?)),
+            BinOp::And | BinOp::Or | BinOp::Impl => Err(EvalError::other(
+                "internal error: lazy operator applied strictly",
+                span,
+            )),
+        }
+    }
+
+    fn find_search_path(&mut self, name: &str, span: Span) -> EvalResult<Value> {
+        let (first, rest) = match name.split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (name, None),
+        };
+        for entry in &self.opts.search_path {
+            let candidate = match &entry.prefix {
+                Some(p) if p == first => match rest {
+                    Some(r) => entry.path.join(r),
+                    None => entry.path.clone(),
+                },
+                Some(_) => continue,
+                None => entry.path.join(name),
+            };
+            if candidate.exists() {
+                let s = candidate.to_string_lossy();
+                return Ok(Value::Path(crate::lower::canon_path(&s).into()));
+            }
+        }
+        Err(EvalError::other(
+            format!(
+                "file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
+            ),
+            span,
+        ))
+    }
+}
+
+/// The "attribute missing" error with close names suggested.
+pub(crate) fn missing_attr(sym: Symbol, attrs: &Attrs, span: Span) -> EvalError {
+    let name = sym.as_str();
+    let mut scored: Vec<(usize, &str)> = attrs
+        .iter()
+        .map(|(k, _)| (levenshtein(name, k.as_str()), k.as_str()))
+        .filter(|(d, _)| *d <= 2.max(name.len() / 3))
+        .collect();
+    scored.sort();
+    let suggestions = scored
+        .into_iter()
+        .take(3)
+        .map(|(_, k)| k.to_owned())
+        .collect();
+    EvalError::new(
+        ErrorKind::MissingAttr {
+            name: name.to_owned(),
+            suggestions,
+        },
+        Some(span),
+    )
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

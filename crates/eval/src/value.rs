@@ -1,0 +1,397 @@
+//! Runtime values: the lazily evaluated data of a Nix program.
+//!
+//! Values are cheap to clone (at most one reference-count bump). A
+//! [`Value::Thunk`] is a shared, updatable cell: forcing it once replaces its
+//! state with the result for every holder (see `docs/design.md`).
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use crate::error::EvalError;
+use crate::eval::Machine;
+use crate::ir::{Expr, LambdaDef};
+use crate::span::Span;
+use crate::symbol::Symbol;
+
+/// The set of store paths a string refers to.
+pub type Context = BTreeSet<Rc<str>>;
+
+/// A Nix string: text plus its (usually absent) store-path context.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NixString {
+    /// The characters.
+    pub text: String,
+    /// Store paths this string refers to; `None` for most strings.
+    pub context: Option<Rc<Context>>,
+}
+
+impl NixString {
+    /// A string without context.
+    pub fn plain(text: impl Into<String>) -> Self {
+        NixString {
+            text: text.into(),
+            context: None,
+        }
+    }
+
+    /// Merges `other`'s context into this string's context.
+    pub fn add_context(&mut self, other: &Option<Rc<Context>>) {
+        if let Some(o) = other {
+            match &mut self.context {
+                None => self.context = Some(o.clone()),
+                Some(c) => Rc::make_mut(c).extend(o.iter().cloned()),
+            }
+        }
+    }
+}
+
+/// A Nix value, possibly not yet evaluated.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A 64-bit signed integer.
+    Int(i64),
+    /// A double.
+    Float(f64),
+    /// A string with context.
+    String(Rc<NixString>),
+    /// An absolute, canonical path.
+    Path(Rc<String>),
+    /// An attribute set.
+    Attrs(Rc<Attrs>),
+    /// A list.
+    List(Rc<List>),
+    /// A user function with its captured environment.
+    Lambda(Rc<Closure>),
+    /// A builtin function.
+    PrimOp(Rc<PrimOp>),
+    /// A builtin function applied to fewer arguments than it takes.
+    PrimOpApp(Rc<PrimOpApp>),
+    /// A suspended computation.
+    Thunk(Thunk),
+}
+
+impl Value {
+    /// A context-free string value.
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(Rc::new(NixString::plain(s)))
+    }
+
+    /// A list value.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(List(items)))
+    }
+
+    /// The name `builtins.typeOf` gives this value's type (`"thunk"` for a thunk).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Path(_) => "path",
+            Value::Attrs(_) => "set",
+            Value::List(_) => "list",
+            Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) => "lambda",
+            Value::Thunk(_) => "thunk",
+        }
+    }
+
+    /// The article-prefixed type name used in Nix error messages ("an integer").
+    pub fn show_type(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::String(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::Attrs(_) => "a set",
+            Value::List(_) => "a list",
+            Value::Lambda(_) => "a function",
+            Value::PrimOp(_) => "a built-in function",
+            Value::PrimOpApp(_) => "a partially applied built-in function",
+            Value::Thunk(_) => "a thunk",
+        }
+    }
+
+    /// If this is an evaluated thunk, its value; otherwise `self`.
+    pub fn resolved(&self) -> Value {
+        if let Value::Thunk(t) = self
+            && let ThunkState::Done(v) = &*t.0.borrow()
+        {
+            return v.clone();
+        }
+        self.clone()
+    }
+}
+
+/// The elements of a list. Dropped iteratively (see [`deferred_drop`]).
+#[derive(Clone, Debug, Default)]
+pub struct List(Vec<Value>);
+
+impl std::ops::Deref for List {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        &self.0
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            deferred_drop(Garbage::Values(std::mem::take(&mut self.0)));
+        }
+    }
+}
+
+impl Drop for Attrs {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            deferred_drop(Garbage::Entries(std::mem::take(&mut self.entries)));
+        }
+    }
+}
+
+/// Contents of a list or set whose last reference went away.
+enum Garbage {
+    // The payloads are only ever dropped.
+    #[allow(dead_code)]
+    Values(Vec<Value>),
+    #[allow(dead_code)]
+    Entries(Vec<(Symbol, Value)>),
+}
+
+thread_local! {
+    static GARBAGE: RefCell<(bool, Vec<Garbage>)> = const { RefCell::new((false, Vec::new())) };
+}
+
+/// Drops nested lists and sets with a work list instead of recursion, so
+/// freeing a 200 000-deep structure cannot overflow the stack.
+fn deferred_drop(g: Garbage) {
+    let queued = GARBAGE.try_with(|cell| {
+        let mut q = cell.borrow_mut();
+        q.1.push(g);
+        if q.0 {
+            return false;
+        }
+        q.0 = true;
+        true
+    });
+    if queued != Ok(true) {
+        return;
+    }
+    loop {
+        let next = GARBAGE.with(|cell| cell.borrow_mut().1.pop());
+        match next {
+            Some(item) => drop(item),
+            None => break,
+        }
+    }
+    GARBAGE.with(|cell| cell.borrow_mut().0 = false);
+}
+
+/// Attribute set entries, sorted by [`Symbol`] for binary-search lookup.
+#[derive(Clone, Debug, Default)]
+pub struct Attrs {
+    entries: Vec<(Symbol, Value)>,
+}
+
+impl Attrs {
+    /// Builds a set from entries in any order; on duplicates the last wins.
+    pub fn from_unsorted(mut entries: Vec<(Symbol, Value)>) -> Attrs {
+        entries.reverse();
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        Attrs { entries }
+    }
+
+    /// Builds a set from entries already sorted by symbol, without duplicates.
+    pub fn from_sorted(entries: Vec<(Symbol, Value)>) -> Attrs {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        Attrs { entries }
+    }
+
+    /// Looks an attribute up.
+    pub fn get(&self, name: Symbol) -> Option<&Value> {
+        self.entries
+            .binary_search_by_key(&name, |e| e.0)
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Entries in symbol order (not name order).
+    pub fn iter(&self) -> impl Iterator<Item = &(Symbol, Value)> {
+        self.entries.iter()
+    }
+
+    /// Entries sorted by name, as Nix shows them.
+    pub fn sorted_by_name(&self) -> Vec<&(Symbol, Value)> {
+        let mut v: Vec<_> = self.entries.iter().collect();
+        v.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        v
+    }
+
+    /// `self // other`: attributes of `other` win.
+    pub fn update(&self, other: &Attrs) -> Attrs {
+        let (a, b) = (&self.entries, &other.entries);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push(b[j].clone());
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        Attrs { entries: out }
+    }
+}
+
+/// A lambda closed over its defining environment.
+#[derive(Debug)]
+pub struct Closure {
+    /// The lambda's code.
+    pub def: Rc<LambdaDef>,
+    /// The environment it was created in.
+    pub env: Rc<Env>,
+}
+
+/// The signature of a builtin's implementation: its (unforced) arguments.
+pub type PrimOpFn = fn(&mut Machine, &[Value], Span) -> Result<Value, EvalError>;
+
+/// A builtin function.
+pub struct PrimOp {
+    /// Name as shown to users (`map`, `foldl'`).
+    pub name: &'static str,
+    /// How many arguments it takes before running.
+    pub arity: usize,
+    /// The implementation.
+    pub func: PrimOpFn,
+}
+
+impl std::fmt::Debug for PrimOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<primop {}>", self.name)
+    }
+}
+
+/// A partially applied builtin.
+#[derive(Debug)]
+pub struct PrimOpApp {
+    /// The builtin.
+    pub op: Rc<PrimOp>,
+    /// Arguments so far (fewer than `op.arity`).
+    pub args: Vec<Value>,
+}
+
+/// A runtime scope: one frame of slots plus its parent.
+#[derive(Debug)]
+pub struct Env {
+    /// The slots, indexed by the slot numbers the lowering assigned.
+    pub slots: RefCell<Vec<Value>>,
+    /// The enclosing scope.
+    pub parent: Option<Rc<Env>>,
+}
+
+impl Env {
+    /// A new frame.
+    pub fn new(slots: Vec<Value>, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(slots),
+            parent,
+        })
+    }
+}
+
+/// A shared, updatable suspended computation.
+#[derive(Clone, Debug)]
+pub struct Thunk(pub(crate) Rc<RefCell<ThunkState>>);
+
+impl Thunk {
+    /// A thunk that evaluates `expr` in `env`.
+    pub fn new(expr: Rc<Expr>, env: Rc<Env>) -> Thunk {
+        Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Expr(
+            expr, env,
+        )))))
+    }
+
+    /// A thunk that applies `f` to `arg`.
+    pub fn apply(f: Value, arg: Value, span: Span) -> Thunk {
+        Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Apply(
+            Box::new((f, arg, span)),
+        )))))
+    }
+
+    /// A thunk running native code.
+    pub fn native(f: Rc<NativeFn>) -> Thunk {
+        Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Native(
+            f,
+        )))))
+    }
+
+    /// Whether two handles are the same thunk.
+    pub fn ptr_eq(&self, other: &Thunk) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Native code run by a thunk when forced.
+pub type NativeFn = dyn Fn(&mut Machine) -> Result<Value, EvalError>;
+
+/// The state of a thunk.
+pub enum ThunkState {
+    /// Not yet forced.
+    Pending(Pending),
+    /// Being forced right now: forcing it again is infinite recursion.
+    Blackhole,
+    /// Forced; holds a value in weak head normal form.
+    Done(Value),
+}
+
+impl std::fmt::Debug for ThunkState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ThunkState::Pending(_) => f.write_str("<pending>"),
+            ThunkState::Blackhole => f.write_str("<blackhole>"),
+            ThunkState::Done(v) => v.fmt(f),
+        }
+    }
+}
+
+/// What a pending thunk will compute.
+pub enum Pending {
+    /// Evaluate an expression in an environment.
+    Expr(Rc<Expr>, Rc<Env>),
+    /// Apply a function to an argument (boxed: keeps every thunk small).
+    Apply(Box<(Value, Value, Span)>),
+    /// Run native code (re-runnable, so the thunk can be restored after an error).
+    Native(Rc<NativeFn>),
+}

@@ -1,0 +1,1 @@
+rec { s = { p = 4; }; inherit (s) p; q = p + 1; }

@@ -1,0 +1,1 @@
+map baseNameOf [ "/a/b/c" "/a/b/" "abc" "" "/" "a/b" ]

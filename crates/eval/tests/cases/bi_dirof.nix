@@ -1,0 +1,1 @@
+map dirOf [ "/a/b/c" "/a" "abc" "a/b" "/a/b/" ]

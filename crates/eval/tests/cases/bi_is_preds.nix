@@ -1,0 +1,1 @@
+with builtins; [ (isInt 1) (isInt 1.0) (isFloat 1.0) (isString "a") (isBool false) (isNull null) (isList [ ]) (isAttrs { }) (isFunction (x: x)) (isFunction map) (isFunction (map (x: x))) (isPath ./.) (isString ./.) ]

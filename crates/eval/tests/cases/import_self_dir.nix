@@ -1,0 +1,1 @@
+import ../import_helper.nix 5

@@ -1,0 +1,1 @@
+[ (x: x) map (map (x: x)) builtins.add ]

@@ -1,0 +1,1 @@
+let a = throw "never"; b = 2; in b

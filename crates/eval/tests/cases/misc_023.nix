@@ -1,0 +1,1 @@
+builtins.typeOf (builtins.genList (x: x) 3)

@@ -1,0 +1,1 @@
+builtins.concatStringsSep "," (map toString [ 1.5 2 ])

@@ -1,0 +1,1 @@
+let x = builtins.trace "t" 1; in x + x

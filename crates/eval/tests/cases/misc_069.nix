@@ -1,0 +1,1 @@
+with { a = 1; }; let b = a; in with { a = 2; }; b

@@ -1,0 +1,1 @@
+builtins.length (builtins.attrNames builtins) > 10

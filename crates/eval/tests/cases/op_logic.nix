@@ -1,0 +1,1 @@
+[ (true && false) (true || false) (false -> true) (true -> false) (!true) (!false) ]

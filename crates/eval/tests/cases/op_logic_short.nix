@@ -1,0 +1,1 @@
+[ (false && throw "x") (true || throw "y") (false -> throw "z") ]

@@ -1,0 +1,1 @@
+"abc" + toString 12

@@ -1,0 +1,1 @@
+[ 1 "a" null (1) (x: x) builtins.head ]

@@ -1,0 +1,1 @@
+let x = rec { a = b; b = 1; }; in x

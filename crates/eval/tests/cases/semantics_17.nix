@@ -1,0 +1,1 @@
+builtins.isAttrs (builtins.tryEval 1)

@@ -1,0 +1,1 @@
+"${{ __toString = s: "T"; }}-${{ outPath = "O"; }}"

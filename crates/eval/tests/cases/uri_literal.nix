@@ -1,0 +1,1 @@
+[ http://example.org/foo https://nixos.org a:b ]

@@ -1,0 +1,1 @@
+with { a = throw "no"; b = 3; }; b
