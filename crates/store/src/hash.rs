@@ -7,6 +7,7 @@
 use std::fmt;
 use std::io;
 use std::str::FromStr;
+use std::sync::mpsc;
 
 use data_encoding::{BASE64, HEXLOWER_PERMISSIVE};
 use sha2::Digest;
@@ -394,6 +395,97 @@ impl io::Write for Hasher {
     }
 }
 
+/// Runs `produce` with a writer whose bytes are hashed with `algo` on a
+/// second thread, and returns what `produce` returned with the hash and the
+/// number of bytes written. Producing (reading files, say) and hashing then
+/// overlap, so the whole runs at the speed of the slower of the two.
+pub fn hash_in_background<T, E>(
+    algo: HashAlgo,
+    produce: impl FnOnce(&mut dyn io::Write) -> Result<T, E>,
+) -> Result<(T, Hash, u64), E> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(STREAM_BUFFERS);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(STREAM_BUFFERS);
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || {
+            let mut hasher = Hasher::new(algo);
+            let mut size = 0u64;
+            for mut chunk in full_rx {
+                hasher.update(&chunk);
+                size += chunk.len() as u64;
+                chunk.clear();
+                // Handed back for reuse; dropped when enough are in flight.
+                let _ = empty_tx.try_send(chunk);
+            }
+            (hasher.finalize(), size)
+        });
+        let mut stream = ChannelWriter {
+            current: Vec::with_capacity(STREAM_CHUNK),
+            full: Some(full_tx),
+            empty: empty_rx,
+        };
+        let produced = produce(&mut stream);
+        // The hashing thread outlives the sender only until it is dropped,
+        // so a send cannot fail before this point.
+        stream.finish();
+        let (hash, size) = hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok((produced?, hash, size))
+    })
+}
+
+/// Buffers in flight between the producing and the hashing thread.
+const STREAM_BUFFERS: usize = 8;
+/// Size of each buffer.
+const STREAM_CHUNK: usize = 1 << 20;
+
+/// A writer that hands full buffers to the hashing thread.
+struct ChannelWriter {
+    current: Vec<u8>,
+    full: Option<mpsc::SyncSender<Vec<u8>>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+}
+
+impl ChannelWriter {
+    fn send_current(&mut self) -> io::Result<()> {
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(STREAM_CHUNK));
+        let full = std::mem::replace(&mut self.current, next);
+        match &self.full {
+            Some(sender) => sender
+                .send(full)
+                .map_err(|_| io::Error::other("the hashing thread stopped")),
+            None => Err(io::Error::other("the hash stream is closed")),
+        }
+    }
+
+    /// Sends what is left and closes the stream.
+    fn finish(&mut self) {
+        if !self.current.is_empty() {
+            let _ = self.send_current();
+        }
+        self.full = None;
+    }
+}
+
+impl io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let room = STREAM_CHUNK - self.current.len();
+        let taken = data.len().min(room);
+        self.current.extend_from_slice(&data[..taken]);
+        if self.current.len() == STREAM_CHUNK {
+            self.send_current()?;
+        }
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,5 +636,23 @@ mod tests {
             };
             assert_eq!(b, expected);
         }
+    }
+
+    #[test]
+    fn hashing_in_the_background_equals_hashing_inline() {
+        let data: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+        let ((), hash, size) = hash_in_background(HashAlgo::Sha256, |w| {
+            // Uneven writes, crossing buffer boundaries.
+            for chunk in data.chunks(77_777) {
+                w.write_all(chunk)?;
+            }
+            Ok::<(), io::Error>(())
+        })
+        .unwrap();
+        assert_eq!(hash, Hash::of(HashAlgo::Sha256, &data));
+        assert_eq!(size, data.len() as u64);
+        let failed: Result<((), Hash, u64), &str> =
+            hash_in_background(HashAlgo::Md5, |_| Err("stop"));
+        assert_eq!(failed.unwrap_err(), "stop");
     }
 }

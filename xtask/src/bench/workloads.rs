@@ -81,7 +81,9 @@ fn large_tree(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Both sides start every run from an empty store.
+/// Both sides start every run from an empty store, with nothing left for
+/// the disk to write: a run that flushes its own writes (cairn does, before
+/// registering) must not also pay for what the previous run left behind.
 fn fresh_stores(dir: &Path) -> anyhow::Result<()> {
     for store in ["cairn-store", "nix-store"] {
         let path = dir.join(store);
@@ -90,6 +92,8 @@ fn fresh_stores(dir: &Path) -> anyhow::Result<()> {
             std::fs::remove_dir_all(&path)?;
         }
     }
+    let synced = std::process::Command::new("sync").status()?;
+    anyhow::ensure!(synced.success(), "sync failed");
     Ok(())
 }
 

@@ -24,12 +24,12 @@ mod temproots;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::content_address::{ContentAddress, ContentAddressError, FileIngestionMethod};
-use crate::hash::{Hash, HashAlgo, Hasher};
+use crate::hash::{Hash, HashAlgo};
 use crate::nar::{self, HashMode};
 use crate::path::{StoreDir, StorePath, StorePathName};
 use crate::path_info::PathInfo;
@@ -528,55 +528,14 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Copies `source` to `target` by streaming its NAR serialisation from one
-/// thread into a restoring reader on the other, hashing the stream on the
-/// way: the source is read once, and what is hashed is exactly what is
-/// written. Returns the NAR's SHA-256 and size.
+/// Copies `source` to `target` and returns the SHA-256 and size of its NAR
+/// serialisation, reading the source once: each file's bytes go both into
+/// the copy and into the NAR stream (so what is hashed is exactly what is
+/// written), and the stream is hashed on a second thread while this one
+/// does the IO.
 fn copy_as_nar(source: &Path, target: &Path) -> Result<(Hash, u64), LocalStoreError> {
-    let (reader, writer) =
-        io::pipe().map_err(|e| LocalStoreError::io("creating a pipe for", source, e))?;
-    std::thread::scope(|scope| {
-        let dumper = scope.spawn(move || {
-            let mut writer = writer;
-            nar::dump_path(source, &mut writer)
-        });
-        let mut hashing = HashingReader {
-            inner: reader,
-            hasher: Hasher::new(HashAlgo::Sha256),
-            size: 0,
-        };
-        let restored = nar::restore(&mut hashing, target);
-        // Drain whatever the restorer did not read, so the dumper never
-        // blocks on a full pipe, then close our end.
-        let _ = io::copy(&mut hashing, &mut io::sink());
-        let HashingReader {
-            inner,
-            hasher,
-            size,
-        } = hashing;
-        drop(inner);
-        let dumped = dumper
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        // A dump error explains a restore error (a truncated stream), so it
-        // is reported first.
-        dumped?;
-        restored?;
-        Ok((hasher.finalize(), size))
-    })
-}
-
-struct HashingReader<R> {
-    inner: R,
-    hasher: Hasher,
-    size: u64,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
+    let ((), hash, size) = crate::hash::hash_in_background(HashAlgo::Sha256, |stream| {
+        nar::dump_path_and_copy(source, stream, target).map(|_| ())
+    })?;
+    Ok((hash, size))
 }

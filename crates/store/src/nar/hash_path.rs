@@ -53,7 +53,10 @@ pub fn hash_path(path: &Path, algo: HashAlgo, mode: HashMode) -> Result<(Hash, u
     };
     match mode {
         HashMode::Recursive => {
-            dump_path(path, &mut sink)?;
+            // Reading the tree and hashing its NAR overlap on two threads.
+            let (_, hash, size) =
+                crate::hash::hash_in_background(algo, |stream| dump_path(path, stream))?;
+            return Ok((hash, size));
         }
         HashMode::Flat => {
             let read_err = |source| DumpError::Read {
