@@ -101,6 +101,18 @@ fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// The fixture's path named `name`, live or dead.
+    fn path(&self, name: &str) -> StorePath {
+        self.live
+            .iter()
+            .chain(&self.dead)
+            .find(|p| p.name().as_str() == name)
+            .unwrap_or_else(|| panic!("no path named {name}"))
+            .clone()
+    }
+}
+
 #[test]
 fn each_kind_of_root_keeps_its_closure_and_the_rest_goes() {
     let mut f = fixture();
@@ -211,12 +223,7 @@ fn nix_finds_the_same_dead_paths_and_accepts_the_result() {
 fn delete_refuses_a_live_path_and_names_its_root() {
     let mut f = fixture();
     // `tool` is kept by one root only: the indirect one, through `result`.
-    let tool = f
-        .live
-        .iter()
-        .find(|p| p.name().as_str() == "tool")
-        .unwrap()
-        .clone();
+    let tool = f.path("tool");
     let error = f
         .store
         .delete(std::slice::from_ref(&tool))
@@ -235,12 +242,7 @@ fn delete_refuses_a_live_path_and_names_its_root() {
 fn the_temporary_roots_of_a_process_that_is_gone_keep_nothing() {
     let mut f = fixture();
     // A file left by a process that died without cleaning up: nobody holds its lock.
-    let orphan = f
-        .dead
-        .iter()
-        .find(|p| p.name().as_str() == "orphan")
-        .unwrap()
-        .clone();
+    let orphan = f.path("orphan");
     let stale = f.root.join("nix/var/nix/temproots/999999");
     std::fs::write(
         &stale,
