@@ -181,6 +181,36 @@ fn nix_path_info(oracle: &cairn_testkit::Oracle, root: &Path, path: &str) -> ser
     list[0].clone()
 }
 
+/// The path info of `path` as cairn reads it equals what `nix path-info`
+/// says of it: NAR hash and size, content address, registration time and
+/// references.
+fn assert_nix_sees_what_cairn_sees(
+    oracle: &cairn_testkit::Oracle,
+    store: &LocalStore,
+    root: &Path,
+    path: &StorePath,
+) {
+    let dir = store.store_dir();
+    let ours = store.path_info(path).unwrap().unwrap();
+    let theirs = nix_path_info(oracle, root, &dir.display_path(path));
+    assert_eq!(theirs["narHash"], ours.nar_hash.to_sri(), "{path}");
+    assert_eq!(theirs["narSize"], ours.nar_size, "{path}");
+    assert_eq!(theirs["ca"], ours.ca.unwrap().to_string(), "{path}");
+    assert_eq!(theirs["registrationTime"], ours.registration_time, "{path}");
+    let references: BTreeSet<String> = ours
+        .references
+        .iter()
+        .map(|r| dir.display_path(r))
+        .collect();
+    let their_references: BTreeSet<String> = theirs["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(their_references, references, "{path}");
+}
+
 #[test]
 fn nix_reads_a_store_cairn_wrote() {
     let Some(oracle) = cairn_testkit::Oracle::require("store::nix_reads_a_store_cairn_wrote")
@@ -241,23 +271,7 @@ fn nix_reads_a_store_cairn_wrote() {
     );
     let store = open(&root);
     for path in [&source, &flat, &text] {
-        let ours = store.path_info(path).unwrap().unwrap();
-        let theirs = nix_path_info(&oracle, &root, &store.store_dir().display_path(path));
-        assert_eq!(theirs["narHash"], ours.nar_hash.to_sri(), "{path}");
-        assert_eq!(theirs["narSize"], ours.nar_size, "{path}");
-        assert_eq!(theirs["ca"], ours.ca.unwrap().to_string(), "{path}");
-        let references: BTreeSet<String> = ours
-            .references
-            .iter()
-            .map(|r| store.store_dir().display_path(r))
-            .collect();
-        let their_references: BTreeSet<String> = theirs["references"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(their_references, references, "{path}");
+        assert_nix_sees_what_cairn_sees(&oracle, &store, &root, path);
     }
 }
 
@@ -300,23 +314,7 @@ fn cairn_reads_a_store_nix_wrote() {
     let mut store = open(&root);
     for printed in [&added, &text] {
         let path = store.parse_path(printed).unwrap();
-        let ours = store.path_info(&path).unwrap().unwrap();
-        let theirs = nix_path_info(&oracle, &root, printed);
-        assert_eq!(theirs["narHash"], ours.nar_hash.to_sri());
-        assert_eq!(theirs["narSize"], ours.nar_size);
-        assert_eq!(theirs["registrationTime"], ours.registration_time);
-        let their_references: Vec<&str> = theirs["references"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_str().unwrap())
-            .collect();
-        let references: Vec<String> = ours
-            .references
-            .iter()
-            .map(|r| store.store_dir().display_path(r))
-            .collect();
-        assert_eq!(their_references, references);
+        assert_nix_sees_what_cairn_sees(&oracle, &store, &root, &path);
     }
     assert!(store.verify(true).unwrap().is_ok());
     // cairn computes the toFile path Nix registered, and sees it is valid.
@@ -409,4 +407,27 @@ fn optimise_links_identical_files_as_nix_does() {
         said.contains("0.00 MiB freed by hard-linking 0 files"),
         "{said}"
     );
+}
+
+#[test]
+fn a_flat_add_of_a_symlink_stores_the_file_it_points_at() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = sample_tree(work.path());
+    let mut store = open(&work.path().join("store"));
+    let link = work.path().join("link-to-file");
+    std::os::unix::fs::symlink(tree.join("file"), &link).unwrap();
+    // Through the link first, into an empty store: what lands is the file.
+    let through_link = store
+        .add_path(&link, &name("file"), FileIngestionMethod::Flat)
+        .unwrap();
+    assert!(
+        std::fs::symlink_metadata(store.real_path(&through_link))
+            .unwrap()
+            .is_file()
+    );
+    assert!(store.verify(true).unwrap().is_ok());
+    let direct = store
+        .add_path(&tree.join("file"), &name("file"), FileIngestionMethod::Flat)
+        .unwrap();
+    assert_eq!(through_link, direct);
 }

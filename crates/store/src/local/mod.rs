@@ -301,24 +301,29 @@ impl LocalStore {
         name: &StorePathName,
         method: FileIngestionMethod,
     ) -> Result<StorePath, LocalStoreError> {
-        let flat_hash = match method {
-            FileIngestionMethod::Recursive => None,
+        // A flat add stores one regular file; like Nix, follow a symlink to it.
+        let source = match method {
+            FileIngestionMethod::Recursive => source.to_path_buf(),
             FileIngestionMethod::Flat => {
-                let meta = fs::metadata(source)
+                let resolved = fs::canonicalize(source)
+                    .map_err(|e| LocalStoreError::io("resolving", source, e))?;
+                let meta = fs::metadata(&resolved)
                     .map_err(|e| LocalStoreError::io("inspecting", source, e))?;
                 if !meta.is_file() {
                     return Err(LocalStoreError::NotAFile(source.to_path_buf()));
                 }
-                Some(nar::hash_path(source, HashAlgo::Sha256, HashMode::Flat)?.0)
+                resolved
             }
         };
         let staging = self.staging_dir()?;
         let copy = staging.path().join("contents");
-        let (nar_hash, nar_size) = copy_as_nar(source, &copy)?;
-        let ca = ContentAddress::Fixed {
-            method,
-            hash: flat_hash.unwrap_or(nar_hash),
+        let (nar_hash, nar_size) = copy_as_nar(&source, &copy)?;
+        // Hashes describe the copy, never the source, which may change meanwhile.
+        let hash = match method {
+            FileIngestionMethod::Recursive => nar_hash,
+            FileIngestionMethod::Flat => nar::hash_path(&copy, HashAlgo::Sha256, HashMode::Flat)?.0,
         };
+        let ca = ContentAddress::Fixed { method, hash };
         let path = ca.store_path(self.store_dir(), name, &BTreeSet::new(), false)?;
         let info = PathInfo {
             path,
