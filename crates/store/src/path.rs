@@ -125,6 +125,20 @@ impl StoreDir {
         StorePath::from_base_name(base)
     }
 
+    /// The store path that an absolute path is, or lies inside: the store
+    /// path of `/nix/store/<hash>-<name>/bin/tool` is `<hash>-<name>`
+    /// (Nix's `toStorePath`).
+    pub fn store_path_of(&self, path: &str) -> Result<StorePath, PathError> {
+        let rest = path
+            .strip_prefix(self.0.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(|| PathError::NotInStore {
+                path: path.to_owned(),
+                store_dir: self.0.clone(),
+            })?;
+        StorePath::from_base_name(rest.split('/').next().unwrap_or_default())
+    }
+
     /// The absolute path of `path` in this store.
     pub fn display_path(&self, path: &StorePath) -> String {
         format!("{}/{}", self.0, path)

@@ -431,3 +431,31 @@ fn a_flat_add_of_a_symlink_stores_the_file_it_points_at() {
         .unwrap();
     assert_eq!(through_link, direct);
 }
+
+#[test]
+fn resolve_accepts_store_paths_paths_inside_them_and_links_to_them() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = sample_tree(work.path());
+    let mut store = open(&work.path().join("store"));
+    let path = store
+        .add_path(&tree, &name("tree"), FileIngestionMethod::Recursive)
+        .unwrap();
+    let absolute = store.store_dir().display_path(&path);
+    let result = work.path().join("result");
+    std::os::unix::fs::symlink(&absolute, &result).unwrap();
+    for given in [
+        absolute.clone(),
+        format!("{absolute}/sub/tool"),
+        result.display().to_string(),
+    ] {
+        assert_eq!(store.resolve(Path::new(&given)).unwrap(), path, "{given}");
+    }
+    assert!(
+        store.resolve(&tree).is_err(),
+        "a path outside the store resolved"
+    );
+    assert_eq!(
+        store.closure_size(&path).unwrap(),
+        store.path_info(&path).unwrap().unwrap().nar_size
+    );
+}

@@ -1,7 +1,7 @@
 //! `cairn store …`: the local store and the NAR format.
 
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use cairn_store::FileIngestionMethod;
@@ -284,7 +284,7 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             let mut store = open_store(global)?;
             let paths = paths
                 .iter()
-                .map(|p| resolve_store_path(&store, p))
+                .map(|p| store.resolve(p))
                 .collect::<Result<Vec<_>, _>>()?;
             store.delete(&paths)?;
             if !global.quiet {
@@ -304,20 +304,6 @@ fn println_path(store: &LocalStore, path: &StorePath) -> Result<(), Failure> {
     write_stdout(format!("{}\n", store.store_dir().display_path(path)).as_bytes())
 }
 
-/// A store path given on the command line: the path itself, a path inside
-/// it, or a symlink (such as `result`) that leads into the store.
-fn resolve_store_path(store: &LocalStore, given: &Path) -> anyhow::Result<StorePath> {
-    let text = given.to_string_lossy();
-    if let Ok(path) = store.parse_path(&text) {
-        return Ok(path);
-    }
-    let target = std::fs::read_link(given)
-        .with_context(|| format!("{} is not a store path", given.display()))?;
-    store
-        .parse_path(&target.to_string_lossy())
-        .with_context(|| format!("{} does not lead into the store", given.display()))
-}
-
 fn path_info(
     global: &GlobalOptions,
     json: bool,
@@ -328,7 +314,7 @@ fn path_info(
     let store = open_store(global)?;
     let roots = given
         .iter()
-        .map(|p| resolve_store_path(&store, p))
+        .map(|p| store.resolve(p))
         .collect::<Result<Vec<_>, _>>()?;
     let paths: Vec<StorePath> = if recursive {
         store.closure(&roots)?.into_iter().collect()
@@ -344,7 +330,7 @@ fn path_info(
             )
         })?;
         let closure_size = if size {
-            Some(closure_size(&store, path)?)
+            Some(store.closure_size(path)?)
         } else {
             None
         };
@@ -375,14 +361,6 @@ fn path_info(
         text
     };
     write_stdout(out.as_bytes())
-}
-
-fn closure_size(store: &LocalStore, path: &StorePath) -> anyhow::Result<u64> {
-    let mut total = 0;
-    for member in store.closure(std::slice::from_ref(path))? {
-        total += store.path_info(&member)?.map_or(0, |info| info.nar_size);
-    }
-    Ok(total)
 }
 
 /// One path's entry in the JSON form of current Nix's `nix path-info --json`.

@@ -113,14 +113,7 @@ impl LocalStore {
 
     /// The valid store path that `absolute` is (or is inside), if any.
     fn store_path_within(&self, absolute: &str) -> Result<Option<StorePath>, LocalStoreError> {
-        let Some(rest) = absolute
-            .strip_prefix(self.store_dir().as_str())
-            .and_then(|r| r.strip_prefix('/'))
-        else {
-            return Ok(None);
-        };
-        let base = rest.split('/').next().unwrap_or_default();
-        match StorePath::from_base_name(base) {
+        match self.store_dir().store_path_of(absolute) {
             Ok(path) if self.is_valid(&path)? => Ok(Some(path)),
             _ => Ok(None),
         }

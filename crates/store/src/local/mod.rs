@@ -141,6 +141,9 @@ pub enum LocalStoreError {
     /// The path cannot be formed.
     #[error(transparent)]
     ContentAddress(#[from] ContentAddressError),
+    /// A path is not (inside) a store path.
+    #[error(transparent)]
+    Path(#[from] crate::path::PathError),
 }
 
 impl LocalStoreError {
@@ -272,6 +275,30 @@ impl LocalStore {
     /// Every valid path, sorted.
     pub fn valid_paths(&self) -> Result<Vec<StorePath>, LocalStoreError> {
         self.db.all_valid()
+    }
+
+    /// The store path that `given` names: a store path, a path inside one,
+    /// or a symlink (such as `result`) that leads to either.
+    pub fn resolve(&self, given: &Path) -> Result<StorePath, LocalStoreError> {
+        let named = |path: &Path| self.store_dir().store_path_of(&path.to_string_lossy());
+        if let Ok(path) = named(given) {
+            return Ok(path);
+        }
+        let target =
+            fs::read_link(given).map_err(|e| LocalStoreError::io("resolving", given, e))?;
+        let target = given
+            .parent()
+            .map_or_else(|| target.clone(), |dir| dir.join(&target));
+        Ok(named(&target)?)
+    }
+
+    /// The total NAR size of `path`'s closure.
+    pub fn closure_size(&self, path: &StorePath) -> Result<u64, LocalStoreError> {
+        let mut total = 0;
+        for member in self.closure(std::slice::from_ref(path))? {
+            total += self.path_info(&member)?.map_or(0, |info| info.nar_size);
+        }
+        Ok(total)
     }
 
     /// `paths` and everything they refer to, directly or not.
