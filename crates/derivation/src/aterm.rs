@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bstr::BString;
-use cairn_store::content_address::{ContentAddress, FileIngestionMethod};
+use cairn_store::content_address::ContentAddress;
 use cairn_store::hash::Hash;
 use cairn_store::path::{StoreDir, StorePathName};
 
@@ -305,17 +305,7 @@ fn parse_output(
         return Ok(Output::Floating { method, algo });
     }
     let hash = Hash::parse(hash, Some(algo))?;
-    let ca = match method {
-        ContentAddressMethod::Text => ContentAddress::Text(hash),
-        ContentAddressMethod::Flat => ContentAddress::Fixed {
-            method: FileIngestionMethod::Flat,
-            hash,
-        },
-        ContentAddressMethod::Recursive => ContentAddress::Fixed {
-            method: FileIngestionMethod::Recursive,
-            hash,
-        },
-    };
+    let ca = method.with_hash(hash);
     // The path of a fixed output follows from its hash: a file that says
     // otherwise is corrupt, and keeping only the hash makes that state
     // unrepresentable.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use bstr::BString;
 use cairn_store::content_address::{ContentAddress, FileIngestionMethod};
-use cairn_store::hash::HashAlgo;
+use cairn_store::hash::{Hash, HashAlgo};
 use cairn_store::path::{StorePath, StorePathName};
 
 use crate::DerivationError;
@@ -115,6 +115,21 @@ impl ContentAddressMethod {
                 method: FileIngestionMethod::Recursive,
                 ..
             } => ContentAddressMethod::Recursive,
+        }
+    }
+
+    /// The content address of content hashed by this method to `hash`.
+    pub fn with_hash(self, hash: Hash) -> ContentAddress {
+        match self {
+            ContentAddressMethod::Text => ContentAddress::Text(hash),
+            ContentAddressMethod::Flat => ContentAddress::Fixed {
+                method: FileIngestionMethod::Flat,
+                hash,
+            },
+            ContentAddressMethod::Recursive => ContentAddress::Fixed {
+                method: FileIngestionMethod::Recursive,
+                hash,
+            },
         }
     }
 
