@@ -122,21 +122,17 @@ impl Database {
             })
     }
 
-    fn sql(&self, error: rusqlite::Error) -> LocalStoreError {
-        LocalStoreError::Sql(error)
-    }
-
     /// True when `path` is registered as valid.
     pub fn is_valid(&self, path: &StorePath) -> Result<bool, LocalStoreError> {
-        self.conn
+        let row = self
+            .conn
             .query_row(
                 "select 1 from ValidPaths where path = ?1",
                 [self.print(path)],
                 |_| Ok(()),
             )
-            .optional()
-            .map(|row| row.is_some())
-            .map_err(|e| self.sql(e))
+            .optional()?;
+        Ok(row.is_some())
     }
 
     /// Everything known about `path`, or `None` when it is not valid.
@@ -158,8 +154,7 @@ impl Database {
                 [self.print(path)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )
-            .optional()
-            .map_err(|e| self.sql(e))?;
+            .optional()?;
         let Some((id, hash, registration_time, deriver, nar_size, ultimate, sigs, ca)) = row else {
             return Ok(None);
         };
@@ -179,16 +174,12 @@ impl Database {
             .filter(|d| !d.is_empty())
             .map(|d| self.parse(&d))
             .transpose()?;
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "select path from Refs join ValidPaths on reference = id where referrer = ?1",
-            )
-            .map_err(|e| self.sql(e))?;
+        let mut statement = self.conn.prepare_cached(
+            "select path from Refs join ValidPaths on reference = id where referrer = ?1",
+        )?;
         let references = statement
-            .query_map([id], |r| r.get::<_, String>(0))
-            .map_err(|e| self.sql(e))?
-            .map(|text| self.parse(&text.map_err(|e| self.sql(e))?))
+            .query_map([id], |r| r.get::<_, String>(0))?
+            .map(|text| self.parse(&text?))
             .collect::<Result<BTreeSet<_>, _>>()?;
         Ok(Some(PathInfo {
             path: path.clone(),
@@ -210,17 +201,13 @@ impl Database {
 
     /// The valid paths that refer to `path` (possibly including itself).
     pub fn referrers(&self, path: &StorePath) -> Result<BTreeSet<StorePath>, LocalStoreError> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "select v.path from Refs r join ValidPaths v on r.referrer = v.id \
+        let mut statement = self.conn.prepare_cached(
+            "select v.path from Refs r join ValidPaths v on r.referrer = v.id \
                  where r.reference = (select id from ValidPaths where path = ?1)",
-            )
-            .map_err(|e| self.sql(e))?;
+        )?;
         statement
-            .query_map([self.print(path)], |r| r.get::<_, String>(0))
-            .map_err(|e| self.sql(e))?
-            .map(|text| self.parse(&text.map_err(|e| self.sql(e))?))
+            .query_map([self.print(path)], |r| r.get::<_, String>(0))?
+            .map(|text| self.parse(&text?))
             .collect()
     }
 
@@ -228,12 +215,10 @@ impl Database {
     pub fn all_valid(&self) -> Result<Vec<StorePath>, LocalStoreError> {
         let mut statement = self
             .conn
-            .prepare_cached("select path from ValidPaths order by path")
-            .map_err(|e| self.sql(e))?;
+            .prepare_cached("select path from ValidPaths order by path")?;
         statement
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.sql(e))?
-            .map(|text| self.parse(&text.map_err(|e| self.sql(e))?))
+            .query_map([], |r| r.get::<_, String>(0))?
+            .map(|text| self.parse(&text?))
             .collect()
     }
 
@@ -243,8 +228,7 @@ impl Database {
         let store_dir = self.store_dir.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(LocalStoreError::Sql)?;
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let signatures: Vec<&str> = info.signatures.iter().map(String::as_str).collect();
         tx.execute(
             "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ultimate, sigs, ca) \
@@ -260,8 +244,7 @@ impl Database {
                 (!signatures.is_empty()).then(|| signatures.join(" ")),
                 info.ca.as_ref().map(ToString::to_string),
             ],
-        )
-        .map_err(LocalStoreError::Sql)?;
+        )?;
         let referrer = tx.last_insert_rowid();
         for reference in &info.references {
             let reference_id: Option<i64> = tx
@@ -270,8 +253,7 @@ impl Database {
                     [store_dir.display_path(reference)],
                     |r| r.get(0),
                 )
-                .optional()
-                .map_err(LocalStoreError::Sql)?;
+                .optional()?;
             let Some(reference_id) = reference_id else {
                 return Err(LocalStoreError::InvalidReference {
                     path: store_dir.display_path(&info.path),
@@ -281,10 +263,9 @@ impl Database {
             tx.execute(
                 "insert or ignore into Refs (referrer, reference) values (?1, ?2)",
                 params![referrer, reference_id],
-            )
-            .map_err(LocalStoreError::Sql)?;
+            )?;
         }
-        tx.commit().map_err(LocalStoreError::Sql)
+        Ok(tx.commit()?)
     }
 
     /// Makes `path` invalid. Fails while other valid paths refer to it.
@@ -301,8 +282,7 @@ impl Database {
             });
         }
         self.conn
-            .execute("delete from ValidPaths where path = ?1", [self.print(path)])
-            .map_err(LocalStoreError::Sql)?;
+            .execute("delete from ValidPaths where path = ?1", [self.print(path)])?;
         Ok(())
     }
 
@@ -315,19 +295,15 @@ impl Database {
         {
             let mut statement = self
                 .conn
-                .prepare("select id, path, deriver, narSize from ValidPaths")
-                .map_err(LocalStoreError::Sql)?;
-            let mut rows = statement.query([]).map_err(LocalStoreError::Sql)?;
-            while let Some(row) = rows.next().map_err(LocalStoreError::Sql)? {
-                let id: i64 = row.get(0).map_err(LocalStoreError::Sql)?;
-                let path = self.parse(&row.get::<_, String>(1).map_err(LocalStoreError::Sql)?)?;
-                if let Some(deriver) = row
-                    .get::<_, Option<String>>(2)
-                    .map_err(LocalStoreError::Sql)?
-                {
+                .prepare("select id, path, deriver, narSize from ValidPaths")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let path = self.parse(&row.get::<_, String>(1)?)?;
+                if let Some(deriver) = row.get::<_, Option<String>>(2)? {
                     derivers.push((path.clone(), deriver));
                 }
-                let nar_size: Option<i64> = row.get(3).map_err(LocalStoreError::Sql)?;
+                let nar_size: Option<i64> = row.get(3)?;
                 by_id.insert(id, path.clone());
                 nodes.insert(
                     path,
@@ -341,16 +317,10 @@ impl Database {
             }
         }
         {
-            let mut statement = self
-                .conn
-                .prepare("select referrer, reference from Refs")
-                .map_err(LocalStoreError::Sql)?;
-            let mut rows = statement.query([]).map_err(LocalStoreError::Sql)?;
-            while let Some(row) = rows.next().map_err(LocalStoreError::Sql)? {
-                let (referrer, reference): (i64, i64) = (
-                    row.get(0).map_err(LocalStoreError::Sql)?,
-                    row.get(1).map_err(LocalStoreError::Sql)?,
-                );
+            let mut statement = self.conn.prepare("select referrer, reference from Refs")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let (referrer, reference): (i64, i64) = (row.get(0)?, row.get(1)?);
                 if let (Some(from), Some(to)) = (by_id.get(&referrer), by_id.get(&reference))
                     && let Some(node) = nodes.get_mut(from)
                 {
@@ -361,12 +331,11 @@ impl Database {
         {
             let mut statement = self
                 .conn
-                .prepare("select drv, path from DerivationOutputs")
-                .map_err(LocalStoreError::Sql)?;
-            let mut rows = statement.query([]).map_err(LocalStoreError::Sql)?;
-            while let Some(row) = rows.next().map_err(LocalStoreError::Sql)? {
-                let drv: i64 = row.get(0).map_err(LocalStoreError::Sql)?;
-                let output: String = row.get(1).map_err(LocalStoreError::Sql)?;
+                .prepare("select drv, path from DerivationOutputs")?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let drv: i64 = row.get(0)?;
+                let output: String = row.get(1)?;
                 if let (Some(drv), Ok(output)) =
                     (by_id.get(&drv), self.store_dir.parse_path(&output))
                     && let Some(node) = nodes.get_mut(drv)
