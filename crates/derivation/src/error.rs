@@ -39,6 +39,9 @@ pub enum DerivationError {
         #[source]
         source: Box<DerivationError>,
     },
+    /// The caller could not read an input derivation (its message).
+    #[error("{0}")]
+    Read(String),
     /// A store path or name is invalid.
     #[error(transparent)]
     Path(#[from] PathError),

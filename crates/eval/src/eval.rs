@@ -31,6 +31,8 @@ pub struct Machine {
     /// Every lowered program, kept so that IR trees are freed in one place
     /// (see `Drop`), on a stack deep enough for their nesting.
     pub(crate) programs: Vec<ExprRef>,
+    /// The store and what this evaluation put into it.
+    pub(crate) store_state: crate::instantiate::StoreState,
     depth: usize,
 }
 
@@ -59,6 +61,7 @@ impl Machine {
             base_env: Env::new(Vec::new(), None),
             imports: FxHashMap::default(),
             programs: Vec::new(),
+            store_state: Default::default(),
             depth: 0,
         }
     }

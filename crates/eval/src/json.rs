@@ -41,6 +41,7 @@ impl Machine {
                 }
                 Value::Path(_) => {
                     let s = self.coerce_to_string(&v, false, true, span)?;
+                    ctx.add_context(&s.context);
                     json_string(&s.text, out);
                 }
                 Value::Attrs(a) => {

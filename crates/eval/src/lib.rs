@@ -1,16 +1,20 @@
 #![doc = include_str!("../README.md")]
 
 pub mod builtins;
+pub mod context;
 pub mod diagnostics;
 pub mod error;
 pub mod eval;
+mod find_derivations;
 pub mod indent;
+mod instantiate;
 pub mod ir;
 pub mod json;
 pub mod lower;
 pub mod ops;
 pub mod print;
 pub mod span;
+pub mod store;
 pub mod symbol;
 pub mod value;
 
@@ -21,6 +25,7 @@ use rustc_hash::FxHashSet;
 
 pub use error::{ErrorKind, EvalError, EvalResult, TraceFrame};
 pub use eval::Machine;
+pub use find_derivations::FoundDerivation;
 pub use print::{PrintOptions, print_value};
 pub use span::{FileId, SourceMap, Span};
 pub use value::{NixString, Value};
@@ -98,6 +103,15 @@ impl Evaluator {
     /// Creates an evaluator with the standard builtins.
     pub fn new(opts: EvalOptions) -> Self {
         let mut machine = Machine::new(opts);
+        builtins::install(&mut machine);
+        Evaluator { machine }
+    }
+
+    /// Creates an evaluator that copies paths into `store` and writes
+    /// derivations there (see [`store::LocalEvalStore`]).
+    pub fn with_store(opts: EvalOptions, store: Box<dyn store::EvalStore>) -> Self {
+        let mut machine = Machine::new(opts);
+        machine.store_state.store = Some(store);
         builtins::install(&mut machine);
         Evaluator { machine }
     }

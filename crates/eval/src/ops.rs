@@ -256,12 +256,7 @@ impl Machine {
             Value::String(s) => (**s).clone(),
             Value::Path(p) => {
                 if copy_to_store {
-                    return Err(EvalError::other(
-                        format!(
-                            "copying '{p}' to the store is not supported yet (string interpolation of a path)"
-                        ),
-                        span,
-                    ));
+                    return self.copy_path_to_store(p, span);
                 }
                 NixString::plain(&**p)
             }

@@ -5,7 +5,6 @@
 //! state with the result for every holder (see `docs/design.md`).
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::error::EvalError;
@@ -14,8 +13,7 @@ use crate::ir::{Expr, LambdaDef};
 use crate::span::Span;
 use crate::symbol::Symbol;
 
-/// The set of store paths a string refers to.
-pub type Context = BTreeSet<Rc<str>>;
+pub use crate::context::{Context, ContextElem};
 
 /// A Nix string: text plus its (usually absent) store-path context.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -33,6 +31,24 @@ impl NixString {
             text: text.into(),
             context: None,
         }
+    }
+
+    /// A string whose context is `context` (none when it is empty).
+    pub fn with_context(text: impl Into<String>, context: Context) -> Self {
+        NixString {
+            text: text.into(),
+            context: (!context.is_empty()).then(|| Rc::new(context)),
+        }
+    }
+
+    /// Whether the string refers to any store object.
+    pub fn has_context(&self) -> bool {
+        self.context.as_ref().is_some_and(|c| !c.is_empty())
+    }
+
+    /// The context's elements (none for most strings).
+    pub fn context_elems(&self) -> impl Iterator<Item = &ContextElem> {
+        self.context.iter().flat_map(|c| c.iter())
     }
 
     /// Merges `other`'s context into this string's context.

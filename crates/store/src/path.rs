@@ -279,6 +279,11 @@ impl StorePath {
         &self.name
     }
 
+    /// Whether this is a derivation's `.drv` file (by its name, as Nix decides).
+    pub fn is_derivation(&self) -> bool {
+        self.name.as_str().ends_with(".drv")
+    }
+
     /// The absolute path in `store_dir`.
     pub fn to_absolute(&self, store_dir: &StoreDir) -> String {
         store_dir.display_path(self)

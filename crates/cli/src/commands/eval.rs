@@ -2,35 +2,30 @@
 //! `nix-instantiate --eval` does.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use cairn_eval::store::{EvalStore, LocalEvalStore};
 use cairn_eval::{
     ErrorKind, EvalError, EvalOptions, Evaluator, PrintOptions, SearchPathEntry, Value, print_value,
 };
+use cairn_store::local::LocalStoreConfig;
 
 use crate::output::write_stdout;
-use crate::{Exit, Failure};
+use crate::{Exit, Failure, GlobalOptions};
 
-/// Evaluate a Nix expression and print its value.
-///
-/// Stdout is byte-for-byte what `nix-instantiate --eval` prints with the
-/// same flags, so `cairn eval` can stand in for it in scripts.
+/// Where the expression comes from and how it is called: the options
+/// `cairn eval`, `cairn instantiate` and `cairn build` share with
+/// nix-instantiate.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct ExprArgs {
     /// The file to evaluate (`-` for stdin; a directory means its default.nix).
     #[arg(conflicts_with = "expr")]
     file: Option<PathBuf>,
     /// Evaluate EXPR instead of a file.
     #[arg(short = 'E', long = "expr", value_name = "EXPR")]
     expr: Option<String>,
-    /// Evaluate completely, not just to the outermost constructor.
-    #[arg(long)]
-    strict: bool,
-    /// Print the value as JSON (implies --strict).
-    #[arg(long)]
-    json: bool,
-    /// Print the value at ATTRPATH (repeatable: one value each).
+    /// Select the value at ATTRPATH (repeatable: one value each).
     #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
     attr: Vec<String>,
     /// Pass the value of EXPR as argument NAME to a top-level function.
@@ -49,31 +44,109 @@ pub struct Args {
     /// Show the chain of "while evaluating" frames of an error.
     #[arg(long)]
     show_trace: bool,
+}
+
+/// Arguments for calling functions, by name (`--arg`, `--argstr`).
+pub(crate) type AutoArgs = Vec<(String, Value)>;
+
+impl ExprArgs {
+    /// An evaluator with these options, using `store`.
+    pub(crate) fn evaluator(&self, store: Box<dyn EvalStore>) -> Evaluator {
+        let mut search_path: Vec<SearchPathEntry> = self
+            .include
+            .iter()
+            .map(|s| SearchPathEntry::parse(s))
+            .collect();
+        if let Ok(nix_path) = std::env::var("NIX_PATH") {
+            search_path.extend(SearchPathEntry::parse_nix_path(&nix_path));
+        }
+        let mut options = EvalOptions {
+            search_path,
+            ..EvalOptions::default()
+        };
+        if let Some(depth) = self.max_call_depth {
+            options.max_call_depth = Some(depth);
+        }
+        Evaluator::with_store(options, store)
+    }
+
+    /// Evaluates the file or expression and returns each selected value
+    /// (`-A`; the whole value without it) with the arguments for calling
+    /// functions (`--arg`, `--argstr`).
+    pub(crate) fn selected_values(
+        &self,
+        evaluator: &mut Evaluator,
+        cwd: &Path,
+    ) -> cairn_eval::EvalResult<(Vec<Value>, AutoArgs)> {
+        let root = match (&self.expr, &self.file) {
+            (Some(expr), _) => evaluator.eval_str(expr, cwd)?,
+            (None, Some(file)) if file.as_os_str() == "-" => {
+                let mut source = String::new();
+                std::io::stdin().read_to_string(&mut source).map_err(|e| {
+                    EvalError::new(ErrorKind::Other(format!("reading stdin: {e}")), None)
+                })?;
+                evaluator.eval_str(&source, cwd)?
+            }
+            (None, Some(file)) => evaluator.eval_file(&cwd.join(file))?,
+            (None, None) => evaluator.eval_file(&cwd.join("default.nix"))?,
+        };
+        let mut auto_args = AutoArgs::new();
+        for pair in self.arg.chunks(2) {
+            if let [name, expr] = pair {
+                auto_args.push((name.clone(), evaluator.eval_str(expr, cwd)?));
+            }
+        }
+        for pair in self.argstr.chunks(2) {
+            if let [name, value] = pair {
+                auto_args.push((name.clone(), Value::string(value.clone())));
+            }
+        }
+        let paths: Vec<&str> = if self.attr.is_empty() {
+            vec![""]
+        } else {
+            self.attr.iter().map(String::as_str).collect()
+        };
+        let mut values = Vec::with_capacity(paths.len());
+        for path in paths {
+            values.push(evaluator.select_attr_path(&root, path, &auto_args)?);
+        }
+        Ok((values, auto_args))
+    }
+}
+
+/// Evaluate a Nix expression and print its value.
+///
+/// Stdout is byte-for-byte what `nix-instantiate --eval` prints with the
+/// same flags, so `cairn eval` can stand in for it in scripts. As
+/// nix-instantiate, it does not write to the store: a path used in a string
+/// gets the store path it would have (unless --read-write-mode).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    expr: ExprArgs,
+    /// Evaluate completely, not just to the outermost constructor.
+    #[arg(long)]
+    strict: bool,
+    /// Print the value as JSON (implies --strict).
+    #[arg(long)]
+    json: bool,
     /// Accepted for compatibility with nix-instantiate: cairn eval always evaluates.
     #[arg(long, hide = true)]
     eval: bool,
-    /// Accepted for compatibility with nix-instantiate.
-    #[arg(long, hide = true)]
+    /// Copy paths into the store and write derivations, instead of only
+    /// computing their paths.
+    #[arg(long)]
     read_write_mode: bool,
 }
 
-pub(crate) fn run(args: Args) -> Result<(), Failure> {
-    let mut search_path: Vec<SearchPathEntry> = args
-        .include
-        .iter()
-        .map(|s| SearchPathEntry::parse(s))
-        .collect();
-    if let Ok(nix_path) = std::env::var("NIX_PATH") {
-        search_path.extend(SearchPathEntry::parse_nix_path(&nix_path));
-    }
-    let mut options = EvalOptions {
-        search_path,
-        ..EvalOptions::default()
+pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
+    let config = LocalStoreConfig::chroot(&global.store);
+    let store = if args.read_write_mode {
+        LocalEvalStore::new(config)
+    } else {
+        LocalEvalStore::dry_run(config)
     };
-    if let Some(depth) = args.max_call_depth {
-        options.max_call_depth = Some(depth);
-    }
-    let mut evaluator = Evaluator::new(options);
+    let mut evaluator = args.expr.evaluator(Box::new(store));
     let cwd = std::env::current_dir().context("finding the current directory")?;
     match evaluate(&mut evaluator, &args, &cwd) {
         Ok(out) => write_stdout(out.as_bytes()),
@@ -85,42 +158,10 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     }
 }
 
-fn evaluate(
-    evaluator: &mut Evaluator,
-    args: &Args,
-    cwd: &std::path::Path,
-) -> cairn_eval::EvalResult<String> {
-    let root = match (&args.expr, &args.file) {
-        (Some(expr), _) => evaluator.eval_str(expr, cwd)?,
-        (None, Some(file)) if file.as_os_str() == "-" => {
-            let mut source = String::new();
-            std::io::stdin().read_to_string(&mut source).map_err(|e| {
-                EvalError::new(ErrorKind::Other(format!("reading stdin: {e}")), None)
-            })?;
-            evaluator.eval_str(&source, cwd)?
-        }
-        (None, Some(file)) => evaluator.eval_file(&cwd.join(file))?,
-        (None, None) => evaluator.eval_file(&cwd.join("default.nix"))?,
-    };
-    let mut auto_args: Vec<(String, Value)> = Vec::new();
-    for pair in args.arg.chunks(2) {
-        if let [name, expr] = pair {
-            auto_args.push((name.clone(), evaluator.eval_str(expr, cwd)?));
-        }
-    }
-    for pair in args.argstr.chunks(2) {
-        if let [name, value] = pair {
-            auto_args.push((name.clone(), Value::string(value.clone())));
-        }
-    }
-    let paths: Vec<&str> = if args.attr.is_empty() {
-        vec![""]
-    } else {
-        args.attr.iter().map(String::as_str).collect()
-    };
+fn evaluate(evaluator: &mut Evaluator, args: &Args, cwd: &Path) -> cairn_eval::EvalResult<String> {
+    let (values, auto_args) = args.expr.selected_values(evaluator, cwd)?;
     let mut out = String::new();
-    for path in paths {
-        let mut value = evaluator.select_attr_path(&root, path, &auto_args)?;
+    for mut value in values {
         if !auto_args.is_empty() {
             value = evaluator.auto_call(&value, &auto_args)?;
         }

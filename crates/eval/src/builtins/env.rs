@@ -1,10 +1,7 @@
-//! The environment and string contexts: `getEnv`, `currentSystem`,
-//! `storeDir`, `addErrorContext`, `unsafeDiscardStringContext`, `hasContext`.
-
-use std::rc::Rc;
+//! The environment: `getEnv`, `currentSystem`, `addErrorContext`.
 
 use super::{Builtin, b};
-use crate::value::{NixString, Value};
+use crate::value::Value;
 
 pub(super) const BUILTINS: &[Builtin] = &[
     b("getEnv", 1, |m, a, s| {
@@ -15,16 +12,6 @@ pub(super) const BUILTINS: &[Builtin] = &[
         Ok(Value::string(std::env::var(&name.text).unwrap_or_default()))
     }),
     b("addErrorContext", 2, |m, a, _| m.force(&a[1])),
-    b("unsafeDiscardStringContext", 1, |m, a, s| {
-        let st = m.force_string(&a[0], s)?;
-        Ok(Value::String(Rc::new(NixString::plain(st.text.clone()))))
-    }),
-    b("hasContext", 1, |m, a, s| {
-        let st = m.force_string(&a[0], s)?;
-        Ok(Value::Bool(
-            st.context.as_ref().is_some_and(|c| !c.is_empty()),
-        ))
-    }),
     b("unsafeGetAttrPos", 2, |m, a, s| {
         // Positions of attributes are not tracked yet.
         m.force_string(&a[0], s)?;

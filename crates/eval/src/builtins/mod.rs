@@ -7,11 +7,14 @@
 
 mod arith;
 mod attrs;
+mod context;
 mod control;
+mod derivation;
 mod env;
 mod hash;
 mod json;
 mod lists;
+mod store_paths;
 mod strings;
 mod types;
 mod versions;
@@ -60,11 +63,14 @@ pub fn all() -> Vec<Builtin> {
     let mut v = Vec::new();
     v.extend_from_slice(arith::BUILTINS);
     v.extend_from_slice(attrs::BUILTINS);
+    v.extend_from_slice(context::BUILTINS);
     v.extend_from_slice(control::BUILTINS);
+    v.extend_from_slice(derivation::BUILTINS);
     v.extend_from_slice(env::BUILTINS);
     v.extend_from_slice(hash::BUILTINS);
     v.extend_from_slice(json::BUILTINS);
     v.extend_from_slice(lists::BUILTINS);
+    v.extend_from_slice(store_paths::BUILTINS);
     v.extend_from_slice(strings::BUILTINS);
     v.extend_from_slice(types::BUILTINS);
     v.extend_from_slice(versions::BUILTINS);
@@ -100,13 +106,26 @@ pub fn install_table(m: &mut Machine, table: &[Builtin]) {
     entries.push((Symbol::intern("null"), Value::Null));
     entries.push((Symbol::intern("nixVersion"), Value::string("2.8.0")));
     entries.push((Symbol::intern("langVersion"), Value::Int(6)));
-    entries.push((Symbol::intern("storeDir"), Value::string("/nix/store")));
+    entries.push((
+        Symbol::intern("storeDir"),
+        Value::string(m.store_dir().as_str()),
+    ));
     if !m.opts.pure {
         entries.push((
             Symbol::intern("currentSystem"),
             Value::string(env::current_system()),
         ));
     }
+    // `derivation` is Nix code around `derivationStrict`, evaluated on first use.
+    let derivation = Value::Thunk(Thunk::native(Rc::new(|m: &mut Machine| {
+        m.eval_source(
+            "<nix/derivation.nix>".into(),
+            derivation::DERIVATION_NIX.into(),
+            std::path::Path::new("/"),
+        )
+    })));
+    entries.push((Symbol::intern("derivation"), derivation.clone()));
+    globals.push((Symbol::intern("derivation"), derivation));
     // `builtins.builtins` is the set itself: tie the knot through a thunk.
     let knot = Thunk(Rc::new(std::cell::RefCell::new(ThunkState::Blackhole)));
     entries.push((Symbol::intern("builtins"), Value::Thunk(knot.clone())));

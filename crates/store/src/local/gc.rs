@@ -80,6 +80,31 @@ pub struct GcReport {
 }
 
 impl LocalStore {
+    /// Makes `link` a symlink to `path` and registers it as an indirect
+    /// root, as `nix-build -o` and `nix-instantiate --add-root` do: the
+    /// path lives for as long as the link points at it. An existing link
+    /// is replaced atomically. Returns the absolute path of the link.
+    pub fn add_indirect_root(
+        &mut self,
+        path: &StorePath,
+        link: &Path,
+    ) -> Result<PathBuf, LocalStoreError> {
+        let link =
+            std::path::absolute(link).map_err(|e| LocalStoreError::io("resolving", link, e))?;
+        let target = self.store_dir().display_path(path);
+        replace_symlink(Path::new(&target), &link)?;
+        let auto_dir = self.state_dir.join("gcroots/auto");
+        fs::create_dir_all(&auto_dir).map_err(|e| LocalStoreError::io("creating", &auto_dir, e))?;
+        // Named, as by Nix, after the SHA-1 of the link's path.
+        let name = crate::hash::Hash::of(
+            crate::hash::HashAlgo::Sha1,
+            link.as_os_str().as_encoded_bytes(),
+        )
+        .to_nix_base32();
+        replace_symlink(&link, &auto_dir.join(name))?;
+        Ok(link)
+    }
+
     /// Finds every root (see the module documentation).
     pub fn find_roots(
         &self,
@@ -437,6 +462,17 @@ fn store_paths_in(bytes: &[u8], store_dir: &str) -> Vec<String> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Points `link` at `target`, replacing what `link` was in one rename.
+fn replace_symlink(target: &Path, link: &Path) -> Result<(), LocalStoreError> {
+    let parent = link.parent().unwrap_or(Path::new("/"));
+    let name = link.file_name().unwrap_or_default().to_string_lossy();
+    let temp = parent.join(format!(".{name}.cairn-tmp-{}", std::process::id()));
+    let _ = fs::remove_file(&temp);
+    std::os::unix::fs::symlink(target, &temp)
+        .map_err(|e| LocalStoreError::io("creating the link", &temp, e))?;
+    fs::rename(&temp, link).map_err(|e| LocalStoreError::io("replacing", link, e))
 }
 
 #[cfg(test)]

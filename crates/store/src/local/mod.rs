@@ -328,6 +328,18 @@ impl LocalStore {
         name: &StorePathName,
         method: FileIngestionMethod,
     ) -> Result<StorePath, LocalStoreError> {
+        self.add_path_filtered(source, name, method, &mut |_| true)
+    }
+
+    /// Like [`add_path`](Self::add_path), leaving out of a recursive add the
+    /// entries `filter` refuses (`builtins.path`'s `filter`).
+    pub fn add_path_filtered(
+        &mut self,
+        source: &Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+        filter: nar::PathFilter<'_>,
+    ) -> Result<StorePath, LocalStoreError> {
         // A flat add stores one regular file; like Nix, follow a symlink to it.
         let source = match method {
             FileIngestionMethod::Recursive => source.to_path_buf(),
@@ -344,7 +356,7 @@ impl LocalStore {
         };
         let staging = self.staging_dir()?;
         let copy = staging.path().join("contents");
-        let (nar_hash, nar_size) = copy_as_nar(&source, &copy)?;
+        let (nar_hash, nar_size) = copy_as_nar(&source, &copy, filter)?;
         // Hashes describe the copy, never the source, which may change meanwhile.
         let hash = match method {
             FileIngestionMethod::Recursive => nar_hash,
@@ -565,9 +577,13 @@ fn now() -> i64 {
 /// the copy and into the NAR stream (so what is hashed is exactly what is
 /// written), and the stream is hashed on a second thread while this one
 /// does the IO.
-fn copy_as_nar(source: &Path, target: &Path) -> Result<(Hash, u64), LocalStoreError> {
+fn copy_as_nar(
+    source: &Path,
+    target: &Path,
+    filter: nar::PathFilter<'_>,
+) -> Result<(Hash, u64), LocalStoreError> {
     let ((), hash, size) = crate::hash::hash_in_background(HashAlgo::Sha256, |stream| {
-        nar::dump_path_and_copy(source, stream, target).map(|_| ())
+        nar::dump_path_and_copy(source, stream, target, filter).map(|_| ())
     })?;
     Ok((hash, size))
 }

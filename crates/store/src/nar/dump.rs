@@ -57,24 +57,49 @@ pub enum DumpError {
 /// File contents are streamed through a 1 MiB buffer. Small tokens are
 /// buffered internally, so `out` need not be buffered.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
-    dump(path, out, None)
+    dump(path, out, None, &mut |_| true)
 }
 
-/// Like [`dump_path`], and recreates the tree at `copy` on the way: each
+/// Decides, for each entry below the dumped root, whether it goes into the
+/// archive (`builtins.path`'s `filter`). It sees the entry's path on disk;
+/// a directory it refuses is skipped whole, without being read.
+pub type PathFilter<'a> = &'a mut dyn FnMut(&Path) -> bool;
+
+/// Like [`dump_path`], leaving out the entries `filter` refuses (never the
+/// root itself).
+pub fn dump_path_filtered<W: Write>(
+    path: &Path,
+    out: W,
+    filter: PathFilter<'_>,
+) -> Result<u64, DumpError> {
+    dump(path, out, None, filter)
+}
+
+/// Like [`dump_path_filtered`], and recreates the tree at `copy` on the way: each
 /// file is read once, and the same bytes go into the NAR and into the copy,
 /// so what the NAR describes is exactly what was copied. The copy must not
 /// exist yet; its files get mode 0644 (0755 when executable) and its
 /// directories 0755, as [`restore`](super::restore) gives them.
-pub fn dump_path_and_copy<W: Write>(path: &Path, out: W, copy: &Path) -> Result<u64, DumpError> {
-    dump(path, out, Some(&mut copy.to_path_buf()))
+pub fn dump_path_and_copy<W: Write>(
+    path: &Path,
+    out: W,
+    copy: &Path,
+    filter: PathFilter<'_>,
+) -> Result<u64, DumpError> {
+    dump(path, out, Some(&mut copy.to_path_buf()), filter)
 }
 
-fn dump<W: Write>(path: &Path, out: W, copy: Option<&mut PathBuf>) -> Result<u64, DumpError> {
+fn dump<W: Write>(
+    path: &Path,
+    out: W,
+    copy: Option<&mut PathBuf>,
+    filter: PathFilter<'_>,
+) -> Result<u64, DumpError> {
     let mut enc = Encoder::new(out);
     enc.str(MAGIC).map_err(DumpError::Write)?;
     let mut buf = vec![0u8; BUF_SIZE];
     let mut path_buf = path.to_path_buf();
-    dump_node(&mut path_buf, copy, &mut enc, &mut buf)?;
+    dump_node(&mut path_buf, copy, &mut enc, &mut buf, filter)?;
     enc.finish().map_err(DumpError::Write)
 }
 
@@ -97,6 +122,7 @@ fn dump_node<W: Write>(
     mut copy: Option<&mut PathBuf>,
     enc: &mut Encoder<W>,
     buf: &mut [u8],
+    filter: PathFilter<'_>,
 ) -> Result<(), DumpError> {
     let meta = fs::symlink_metadata(&*path).map_err(read_err(path))?;
     let ft = meta.file_type();
@@ -158,12 +184,16 @@ fn dump_node<W: Write>(
         }
         enc.directory_start().map_err(DumpError::Write)?;
         for name in names {
-            enc.entry_start(name.as_bytes()).map_err(DumpError::Write)?;
             path.push(&name);
+            if !filter(path) {
+                path.pop();
+                continue;
+            }
+            enc.entry_start(name.as_bytes()).map_err(DumpError::Write)?;
             if let Some(copy) = copy.as_deref_mut() {
                 copy.push(&name);
             }
-            let r = dump_node(path, copy.as_deref_mut(), enc, buf);
+            let r = dump_node(path, copy.as_deref_mut(), enc, buf, &mut *filter);
             path.pop();
             if let Some(copy) = copy.as_deref_mut() {
                 copy.pop();

@@ -4,8 +4,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::pipe::{PipeError, read_exact_chunks};
-use super::{BUF_SIZE, DumpError, dump_path};
+use super::{DumpError, PathFilter, dump_path_filtered};
 use crate::hash::{Hash, HashAlgo, Hasher};
 
 /// What to hash.
@@ -47,46 +46,47 @@ impl Write for CountingHasher {
 /// Print the result with [`Hash::to_base16`] (nix-hash's default),
 /// [`Hash::to_nix_base32`] (`--base32`) or [`Hash::to_sri`] (`--sri`).
 pub fn hash_path(path: &Path, algo: HashAlgo, mode: HashMode) -> Result<(Hash, u64), DumpError> {
-    let mut sink = CountingHasher {
-        hasher: Hasher::new(algo),
-        count: 0,
-    };
+    hash_path_filtered(path, algo, mode, &mut |_| true)
+}
+
+/// Like [`hash_path`], leaving out of a recursive hash the entries `filter`
+/// refuses (see [`PathFilter`]).
+pub fn hash_path_filtered(
+    path: &Path,
+    algo: HashAlgo,
+    mode: HashMode,
+    filter: PathFilter<'_>,
+) -> Result<(Hash, u64), DumpError> {
     match mode {
         HashMode::Recursive => {
             // Reading the tree and hashing its NAR overlap on two threads.
-            let (_, hash, size) =
-                crate::hash::hash_in_background(algo, |stream| dump_path(path, stream))?;
-            return Ok((hash, size));
+            let (_, hash, size) = crate::hash::hash_in_background(algo, |stream| {
+                dump_path_filtered(path, stream, filter)
+            })?;
+            Ok((hash, size))
         }
         HashMode::Flat => {
             let read_err = |source| DumpError::Read {
                 path: path.to_path_buf(),
                 source,
             };
+            let mut sink = CountingHasher {
+                hasher: Hasher::new(algo),
+                count: 0,
+            };
+            // Read to the end rather than to the size `stat` gives, which is
+            // 0 for pipes and devices such as /dev/stdin.
             let mut file = File::open(path).map_err(read_err)?;
-            let len = file.metadata().map_err(read_err)?.len();
-            let mut buf = vec![0u8; BUF_SIZE];
-            let hasher = &mut sink.hasher;
-            read_exact_chunks(&mut file, len, &mut buf, |chunk| {
-                hasher.update(chunk);
-                Ok::<(), std::convert::Infallible>(())
-            })
-            .map_err(|e| match e {
-                PipeError::Read(e) => read_err(e),
-                PipeError::Short | PipeError::Consumer(_) => DumpError::FileChanged {
-                    path: path.to_path_buf(),
-                    expected: len,
-                },
-            })?;
-            sink.count = len;
+            io::copy(&mut file, &mut sink).map_err(read_err)?;
+            Ok((sink.hasher.finalize(), sink.count))
         }
     }
-    Ok((sink.hasher.finalize(), sink.count))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::nar::dump_path;
 
     #[test]
     fn flat_and_recursive() {
@@ -103,5 +103,56 @@ mod tests {
         let mut nar = Vec::new();
         dump_path(&f, &mut nar).unwrap();
         assert_eq!(h, Hash::of(HashAlgo::Sha256, &nar));
+    }
+}
+
+#[cfg(test)]
+mod filter_and_pipe_tests {
+    use super::*;
+
+    #[test]
+    fn filtered_hash_leaves_out_refused_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = dir.path().join("full");
+        let kept = dir.path().join("kept");
+        for root in [&full, &kept] {
+            std::fs::create_dir_all(root.join("sub")).unwrap();
+            std::fs::write(root.join("a"), b"a").unwrap();
+            std::fs::write(root.join("sub/b"), b"b").unwrap();
+        }
+        std::fs::write(full.join("skip-me"), b"x").unwrap();
+        std::fs::create_dir(full.join("skip-dir")).unwrap();
+        std::fs::write(full.join("skip-dir/c"), b"c").unwrap();
+        let mut asked = Vec::new();
+        let (filtered, _) =
+            hash_path_filtered(&full, HashAlgo::Sha256, HashMode::Recursive, &mut |p| {
+                asked.push(p.strip_prefix(&full).unwrap().to_path_buf());
+                !p.file_name().unwrap().to_string_lossy().starts_with("skip")
+            })
+            .unwrap();
+        let (expected, _) = hash_path(&kept, HashAlgo::Sha256, HashMode::Recursive).unwrap();
+        assert_eq!(filtered, expected);
+        // A refused directory is not entered; the root is never asked about.
+        let asked: Vec<_> = asked
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(asked, ["a", "skip-dir", "skip-me", "sub", "sub/b"]);
+    }
+
+    #[test]
+    fn flat_hash_reads_a_pipe_to_the_end() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let feeder = std::thread::spawn(move || {
+            use std::io::Write;
+            writer.write_all(b"through a pipe").unwrap();
+        });
+        use std::os::fd::AsRawFd;
+        let path = format!("/proc/self/fd/{}", reader.as_raw_fd());
+        let (hash, len) = hash_path(Path::new(&path), HashAlgo::Sha256, HashMode::Flat).unwrap();
+        feeder.join().unwrap();
+        drop(reader);
+        assert_eq!(len, 14);
+        assert_eq!(hash, Hash::of(HashAlgo::Sha256, b"through a pipe"));
     }
 }

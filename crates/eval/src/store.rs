@@ -1,0 +1,202 @@
+//! The store, as evaluation needs it.
+//!
+//! Evaluation touches the store in a few places: a path interpolated into a
+//! string is copied there, `builtins.toFile` and `builtins.path` add to it,
+//! and every derivation's `.drv` file is written to it. [`EvalStore`] is that
+//! small interface, so an embedder can plug in its own store. cairn ships
+//! [`LocalEvalStore`], which writes to a local store or, in dry-run mode,
+//! only computes the paths it would write. An evaluator without a store
+//! (the default) refuses these operations, for pure evaluation.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cairn_store::content_address::{ContentAddress, ContentAddressError, FileIngestionMethod};
+use cairn_store::hash::{Hash, HashAlgo};
+use cairn_store::local::{LocalStore, LocalStoreConfig, LocalStoreError};
+use cairn_store::nar::{self, DumpError, HashMode, PathFilter};
+use cairn_store::path::{PathError, StoreDir, StorePath, StorePathName};
+use thiserror::Error;
+
+/// Why a store operation of the evaluator failed.
+#[derive(Debug, Error)]
+pub enum EvalStoreError {
+    /// The local store failed.
+    #[error(transparent)]
+    Local(#[from] LocalStoreError),
+    /// Reading the files to add failed.
+    #[error(transparent)]
+    Dump(#[from] DumpError),
+    /// A name or path is not a valid store path.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// The content address cannot give a path.
+    #[error(transparent)]
+    ContentAddress(#[from] ContentAddressError),
+    /// Reading a store object failed.
+    #[error("cannot read '{}'", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The path is not in the store.
+    #[error("path '{0}' is not valid")]
+    NotValid(String),
+}
+
+/// What the evaluator needs from a store.
+pub trait EvalStore {
+    /// The logical store directory (`/nix/store`).
+    fn store_dir(&self) -> &StoreDir;
+
+    /// Adds the file or tree at `source` as `name` (recursively, or one
+    /// regular file flat), leaving out what `filter` refuses; returns its
+    /// path, which follows from the SHA-256 of the contents.
+    fn add_path(
+        &mut self,
+        source: &Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+        filter: PathFilter<'_>,
+    ) -> Result<StorePath, EvalStoreError>;
+
+    /// Adds a text file that refers to `references` (`toFile`, `.drv` files).
+    fn add_text(
+        &mut self,
+        name: &StorePathName,
+        contents: &[u8],
+        references: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, EvalStoreError>;
+
+    /// Whether `path` is in the store.
+    fn is_valid(&mut self, path: &StorePath) -> Result<bool, EvalStoreError>;
+
+    /// The store paths `path` refers to.
+    fn references(&mut self, path: &StorePath) -> Result<BTreeSet<StorePath>, EvalStoreError>;
+
+    /// The contents of the regular file `path` (a `.drv` file, say).
+    fn read_file(&mut self, path: &StorePath) -> Result<Vec<u8>, EvalStoreError>;
+}
+
+/// A local store, opened on first use (evaluating without touching the
+/// store never opens its database).
+pub struct LocalEvalStore {
+    config: LocalStoreConfig,
+    store: Option<LocalStore>,
+    dry_run: bool,
+}
+
+impl LocalEvalStore {
+    /// Writes to the local store `config` describes.
+    pub fn new(config: LocalStoreConfig) -> LocalEvalStore {
+        LocalEvalStore {
+            config,
+            store: None,
+            dry_run: false,
+        }
+    }
+
+    /// Reads from the local store (when it exists) but never writes to it:
+    /// adding only computes the path the contents would get.
+    pub fn dry_run(config: LocalStoreConfig) -> LocalEvalStore {
+        LocalEvalStore {
+            dry_run: true,
+            ..LocalEvalStore::new(config)
+        }
+    }
+
+    /// The store, opened now if it was not yet. In dry-run mode a store
+    /// that does not exist yet is not created: `None`.
+    fn store(&mut self) -> Result<Option<&mut LocalStore>, EvalStoreError> {
+        if self.store.is_none() {
+            let db = self.config.root.join("nix/var/nix/db/db.sqlite");
+            if self.dry_run && !db.exists() {
+                return Ok(None);
+            }
+            self.store = Some(LocalStore::open(self.config.clone())?);
+        }
+        Ok(self.store.as_mut())
+    }
+
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        let absolute = self.config.store_dir.display_path(path);
+        self.config
+            .root
+            .join(absolute.strip_prefix('/').unwrap_or(&absolute))
+    }
+}
+
+impl EvalStore for LocalEvalStore {
+    fn store_dir(&self) -> &StoreDir {
+        &self.config.store_dir
+    }
+
+    fn add_path(
+        &mut self,
+        source: &Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+        filter: PathFilter<'_>,
+    ) -> Result<StorePath, EvalStoreError> {
+        if !self.dry_run
+            && let Some(store) = self.store()?
+        {
+            return Ok(store.add_path_filtered(source, name, method, filter)?);
+        }
+        let (mode, source) = match method {
+            FileIngestionMethod::Recursive => (HashMode::Recursive, source.to_path_buf()),
+            // As an add does: follow a symlink to the file.
+            FileIngestionMethod::Flat => (
+                HashMode::Flat,
+                std::fs::canonicalize(source).map_err(|e| EvalStoreError::Read {
+                    path: source.to_path_buf(),
+                    source: e,
+                })?,
+            ),
+        };
+        let (hash, _) = nar::hash_path_filtered(&source, HashAlgo::Sha256, mode, filter)?;
+        let ca = ContentAddress::Fixed { method, hash };
+        Ok(ca.store_path(self.store_dir(), name, &BTreeSet::new(), false)?)
+    }
+
+    fn add_text(
+        &mut self,
+        name: &StorePathName,
+        contents: &[u8],
+        references: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, EvalStoreError> {
+        if !self.dry_run
+            && let Some(store) = self.store()?
+        {
+            return Ok(store.add_text(name, contents, references)?);
+        }
+        let hash = Hash::of(HashAlgo::Sha256, contents);
+        Ok(self.store_dir().make_text_path(name, &hash, references)?)
+    }
+
+    fn is_valid(&mut self, path: &StorePath) -> Result<bool, EvalStoreError> {
+        match self.store()? {
+            Some(store) => Ok(store.is_valid(path)?),
+            None => Ok(false),
+        }
+    }
+
+    fn references(&mut self, path: &StorePath) -> Result<BTreeSet<StorePath>, EvalStoreError> {
+        let display = self.config.store_dir.display_path(path);
+        let info = match self.store()? {
+            Some(store) => store.path_info(path)?,
+            None => None,
+        };
+        Ok(info.ok_or(EvalStoreError::NotValid(display))?.references)
+    }
+
+    fn read_file(&mut self, path: &StorePath) -> Result<Vec<u8>, EvalStoreError> {
+        let real = self.real_path(path);
+        std::fs::read(&real).map_err(|e| EvalStoreError::Read {
+            path: real,
+            source: e,
+        })
+    }
+}
