@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use cairn_store::content_address::{ContentAddress, FileIngestionMethod};
 use cairn_store::hash::{Hash, HashAlgo};
+use cairn_store::nar::{HashMode, hash_path_filtered};
 use cairn_store::nixbase32;
 use cairn_store::path::StorePathName;
 use rustc_hash::FxHashSet;
@@ -176,27 +177,34 @@ fn add_path(m: &mut Machine, args: AddPath, span: Span) -> EvalResult<Value> {
         None => None,
     };
     let source = PathBuf::from(&args.source);
-    let added = match &args.filter {
-        Some(filter) => {
-            let kept = kept_entries(m, &source, filter, span)?;
-            m.add_path_to_store(&source, &name, method, &mut |p| kept.contains(p), span)?
-        }
-        None => m.add_path_to_store(&source, &name, method, &mut |_| true, span)?,
+    let kept = match &args.filter {
+        Some(filter) => Some(kept_entries(m, &source, filter, span)?),
+        None => None,
     };
-    if let Some(expected) = expected
-        && expected != added
-    {
-        let store_dir = m.store_dir();
-        return Err(EvalError::other(
-            format!(
-                "store path mismatch in (possibly filtered) path added from '{}': expected '{}', got '{}'",
-                args.source,
-                store_dir.display_path(&expected),
-                store_dir.display_path(&added)
-            ),
-            span,
-        ));
+    let mut filter = |p: &Path| kept.as_ref().is_none_or(|k| k.contains(p));
+    // A wrong hash is found before anything is written.
+    if let (Some(expected), Some(hash)) = (&expected, &args.sha256) {
+        let mode = match method {
+            FileIngestionMethod::Recursive => HashMode::Recursive,
+            FileIngestionMethod::Flat => HashMode::Flat,
+        };
+        let (actual, _) = hash_path_filtered(&source, HashAlgo::Sha256, mode, &mut filter)
+            .map_err(|e| EvalError::other(e.to_string(), span))?;
+        if actual != *hash {
+            return Err(EvalError::other(
+                format!(
+                    "store path mismatch in (possibly filtered) path added from '{}': \
+                     expected '{}' (hash {}), but the contents hash to {}",
+                    args.source,
+                    m.store_dir().display_path(expected),
+                    hash.to_sri(),
+                    actual.to_sri()
+                ),
+                span,
+            ));
+        }
     }
+    let added = m.add_path_to_store(&source, &name, method, &mut filter, span)?;
     Ok(Value::String(Rc::new(m.store_path_string(&added))))
 }
 
