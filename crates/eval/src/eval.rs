@@ -14,7 +14,7 @@ use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
 use crate::span::{SourceMap, Span};
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
+use crate::value::{AttrPos, Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
 
 /// Free stack below which we switch to a fresh segment.
 const RED_ZONE: usize = 256 * 1024;
@@ -378,7 +378,8 @@ impl Machine {
         };
         if def.dynamics.is_empty() {
             entries.sort_by_key(|e| e.0);
-            return Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))));
+            let attrs = Attrs::from_sorted(entries).with_positions(AttrPos::One(def.positions.clone()));
+            return Ok(Value::Attrs(Rc::new(attrs)));
         }
         let mut spans = Vec::new();
         for (name, value, span) in &def.dynamics {
@@ -400,7 +401,11 @@ impl Machine {
                 span,
             ));
         }
-        Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))))
+        let mut positions = def.positions.to_vec();
+        positions.extend(spans);
+        positions.sort_by_key(|p| p.0);
+        let attrs = Attrs::from_sorted(entries).with_positions(AttrPos::One(positions.into()));
+        Ok(Value::Attrs(Rc::new(attrs)))
     }
 
     /// Builds the frame for calling closure `c` with `arg`.

@@ -9,10 +9,12 @@ pub mod ir;
 pub mod json;
 pub mod lower;
 pub mod ops;
+pub mod pos;
 pub mod print;
 pub mod span;
 pub mod symbol;
 pub mod value;
+pub mod xml;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -209,6 +211,14 @@ impl Evaluator {
         };
         let mut ctx = NixString::default();
         self.machine.to_json(v, span, &mut ctx)
+    }
+
+    /// Renders `v` like `nix-instantiate --eval --xml` (with `strict`,
+    /// forcing as it goes; `location` adds source positions).
+    pub fn to_xml(&mut self, v: &Value, strict: bool, location: bool) -> EvalResult<String> {
+        let mut ctx = NixString::default();
+        self.machine
+            .to_xml(v, xml::XmlOptions { strict, location }, &mut ctx)
     }
 
     /// Renders an error from this evaluator with source excerpts.

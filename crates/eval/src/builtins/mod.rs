@@ -12,9 +12,12 @@ mod env;
 mod hash;
 mod json;
 mod lists;
+mod regex;
 mod strings;
+mod toml;
 mod types;
 mod versions;
+mod xml;
 
 use std::rc::Rc;
 
@@ -65,9 +68,12 @@ pub fn all() -> Vec<Builtin> {
     v.extend_from_slice(hash::BUILTINS);
     v.extend_from_slice(json::BUILTINS);
     v.extend_from_slice(lists::BUILTINS);
+    v.extend_from_slice(regex::BUILTINS);
     v.extend_from_slice(strings::BUILTINS);
+    v.extend_from_slice(toml::BUILTINS);
     v.extend_from_slice(types::BUILTINS);
     v.extend_from_slice(versions::BUILTINS);
+    v.extend_from_slice(xml::BUILTINS);
     v
 }
 
