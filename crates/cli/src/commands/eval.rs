@@ -30,6 +30,12 @@ pub struct Args {
     /// Print the value as JSON (implies --strict).
     #[arg(long)]
     json: bool,
+    /// Print the value as XML, like `nix-instantiate --eval --xml`.
+    #[arg(long, conflicts_with = "json")]
+    xml: bool,
+    /// With --xml: leave out source positions.
+    #[arg(long)]
+    no_location: bool,
     /// Print the value at ATTRPATH (repeatable: one value each).
     #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
     attr: Vec<String>,
@@ -124,7 +130,10 @@ fn evaluate(
         if !auto_args.is_empty() {
             value = evaluator.auto_call(&value, &auto_args)?;
         }
-        if args.json {
+        if args.xml {
+            // The XML document ends with its own newline.
+            out.push_str(&evaluator.to_xml(&value, args.strict, !args.no_location)?);
+        } else if args.json {
             // As nix-instantiate: JSON is printed without a newline.
             evaluator.force_deep(&value)?;
             out.push_str(&evaluator.to_json(&value)?);

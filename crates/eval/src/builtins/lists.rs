@@ -250,7 +250,7 @@ fn generic_closure(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
         let key = attrs
             .get(key_sym)
             .cloned()
-            .ok_or_else(|| EvalError::other("attribute 'key' missing", s))?;
+            .ok_or_else(|| EvalError::other("attribute 'key' required", s))?;
         let key = m.force(&key)?;
         // `keys` is kept sorted, like the std::set Nix uses.
         let (mut lo, mut hi) = (0, keys.len());

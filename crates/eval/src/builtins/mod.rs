@@ -9,7 +9,9 @@ mod arith;
 mod attrs;
 mod control;
 mod env;
+mod extra;
 mod hash;
+mod hashes;
 mod json;
 mod lists;
 mod regex;
@@ -24,6 +26,10 @@ use std::rc::Rc;
 use crate::eval::Machine;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, PrimOp, PrimOpFn, Thunk, ThunkState, Value};
+
+/// What `builtins.nixVersion` reports: the Nix release whose language and
+/// builtins cairn implements (nixpkgs refuses anything older than 2.18).
+pub const NIX_VERSION: &str = "2.18.0";
 
 /// A builtin function's registration.
 #[derive(Clone, Copy)]
@@ -65,7 +71,9 @@ pub fn all() -> Vec<Builtin> {
     v.extend_from_slice(attrs::BUILTINS);
     v.extend_from_slice(control::BUILTINS);
     v.extend_from_slice(env::BUILTINS);
+    v.extend_from_slice(extra::BUILTINS);
     v.extend_from_slice(hash::BUILTINS);
+    v.extend_from_slice(hashes::BUILTINS);
     v.extend_from_slice(json::BUILTINS);
     v.extend_from_slice(lists::BUILTINS);
     v.extend_from_slice(regex::BUILTINS);
@@ -104,7 +112,7 @@ pub fn install_table(m: &mut Machine, table: &[Builtin]) {
     entries.push((Symbol::intern("true"), Value::Bool(true)));
     entries.push((Symbol::intern("false"), Value::Bool(false)));
     entries.push((Symbol::intern("null"), Value::Null));
-    entries.push((Symbol::intern("nixVersion"), Value::string("2.8.0")));
+    entries.push((Symbol::intern("nixVersion"), Value::string(NIX_VERSION)));
     entries.push((Symbol::intern("langVersion"), Value::Int(6)));
     entries.push((Symbol::intern("storeDir"), Value::string("/nix/store")));
     if !m.opts.pure {
@@ -113,6 +121,7 @@ pub fn install_table(m: &mut Machine, table: &[Builtin]) {
             Value::string(env::current_system()),
         ));
     }
+    entries.extend(extra::constants(m));
     // `builtins.builtins` is the set itself: tie the knot through a thunk.
     let knot = Thunk(Rc::new(std::cell::RefCell::new(ThunkState::Blackhole)));
     entries.push((Symbol::intern("builtins"), Value::Thunk(knot.clone())));
