@@ -32,6 +32,8 @@ pub struct Machine {
     /// (see `Drop`), on a stack deep enough for their nesting.
     pub(crate) programs: Vec<ExprRef>,
     depth: usize,
+    /// Steps left before `EvalOptions::max_steps` stops evaluation.
+    steps_left: Option<u64>,
 }
 
 impl Drop for Machine {
@@ -53,11 +55,12 @@ fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
 impl Machine {
     pub(crate) fn new(opts: EvalOptions) -> Self {
         Machine {
-            opts,
             sources: SourceMap::default(),
             globals: FxHashMap::default(),
             base_env: Env::new(Vec::new(), None),
             imports: FxHashMap::default(),
+            steps_left: opts.max_steps,
+            opts,
             programs: Vec::new(),
             depth: 0,
         }
@@ -129,6 +132,18 @@ impl Machine {
         }
     }
 
+    /// Spends `n` steps of the budget (`EvalOptions::max_steps`).
+    pub fn charge(&mut self, n: u64) -> EvalResult<()> {
+        if let Some(left) = &mut self.steps_left {
+            if *left < n {
+                *left = 0;
+                return Err(EvalError::new(ErrorKind::StepBudget, None));
+            }
+            *left -= n;
+        }
+        Ok(())
+    }
+
     fn enter_call(&mut self, span: Span) -> EvalResult<()> {
         self.depth += 1;
         if let Some(max) = self.opts.max_call_depth
@@ -157,6 +172,9 @@ impl Machine {
         calls: &mut usize,
     ) -> EvalResult<Value> {
         loop {
+            if self.steps_left.is_some() {
+                self.charge(1)?;
+            }
             let (next, next_env) = match &*expr {
                 Expr::Const(v) => return Ok(v.clone()),
                 Expr::Var { depth, slot, span } => {

@@ -68,6 +68,10 @@ pub struct EvalOptions {
     /// Maximum nesting of function calls; `None` for no limit (the stack
     /// grows on the heap, so only memory bounds it).
     pub max_call_depth: Option<usize>,
+    /// Stop with an error after this many evaluation steps (expressions
+    /// entered and builtin list elements made); `None` for no limit. For
+    /// fuzzing and untrusted input: it bounds time, not memory.
+    pub max_steps: Option<u64>,
     /// Pure evaluation (no `currentTime`, `getEnv` …; reserved for now).
     pub pure: bool,
     /// Home directory for `~/…` paths.
@@ -81,6 +85,7 @@ impl Default for EvalOptions {
         EvalOptions {
             search_path: Vec::new(),
             max_call_depth: Some(1_000_000),
+            max_steps: None,
             pure: false,
             home: std::env::var("HOME").ok(),
             trace_to_stderr: true,

@@ -103,6 +103,7 @@ fn gen_list(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
         ));
     }
     let f = m.force_function(&a[0], s)?;
+    m.charge(n as u64)?;
     Ok(Value::list(
         (0..n)
             .map(|i| Value::Thunk(Thunk::apply(f.clone(), Value::Int(i), s)))
