@@ -70,6 +70,9 @@ pub enum ErrorKind {
     /// Calling a value that is not a function.
     #[error("attempt to call something which is not a function but {0}")]
     NotAFunction(&'static str),
+    /// `EvalOptions::max_steps` ran out.
+    #[error("evaluation step budget exhausted")]
+    StepBudget,
     /// The call depth limit was hit.
     #[error("stack overflow (max-call-depth exceeded)")]
     CallDepth,

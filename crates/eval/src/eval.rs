@@ -14,7 +14,7 @@ use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
 use crate::span::{SourceMap, Span};
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
+use crate::value::{AttrPos, Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
 
 /// Free stack below which we switch to a fresh segment.
 const RED_ZONE: usize = 256 * 1024;
@@ -34,6 +34,8 @@ pub struct Machine {
     /// The store and what this evaluation put into it.
     pub(crate) store_state: crate::instantiate::StoreState,
     depth: usize,
+    /// Steps left before `EvalOptions::max_steps` stops evaluation.
+    steps_left: Option<u64>,
 }
 
 impl Drop for Machine {
@@ -55,11 +57,12 @@ fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
 impl Machine {
     pub(crate) fn new(opts: EvalOptions) -> Self {
         Machine {
-            opts,
             sources: SourceMap::default(),
             globals: FxHashMap::default(),
             base_env: Env::new(Vec::new(), None),
             imports: FxHashMap::default(),
+            steps_left: opts.max_steps,
+            opts,
             programs: Vec::new(),
             store_state: Default::default(),
             depth: 0,
@@ -132,6 +135,18 @@ impl Machine {
         }
     }
 
+    /// Spends `n` steps of the budget (`EvalOptions::max_steps`).
+    pub fn charge(&mut self, n: u64) -> EvalResult<()> {
+        if let Some(left) = &mut self.steps_left {
+            if *left < n {
+                *left = 0;
+                return Err(EvalError::new(ErrorKind::StepBudget, None));
+            }
+            *left -= n;
+        }
+        Ok(())
+    }
+
     fn enter_call(&mut self, span: Span) -> EvalResult<()> {
         self.depth += 1;
         if let Some(max) = self.opts.max_call_depth
@@ -160,6 +175,9 @@ impl Machine {
         calls: &mut usize,
     ) -> EvalResult<Value> {
         loop {
+            if self.steps_left.is_some() {
+                self.charge(1)?;
+            }
             let (next, next_env) = match &*expr {
                 Expr::Const(v) => return Ok(v.clone()),
                 Expr::Var { depth, slot, span } => {
@@ -381,7 +399,9 @@ impl Machine {
         };
         if def.dynamics.is_empty() {
             entries.sort_by_key(|e| e.0);
-            return Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))));
+            let attrs =
+                Attrs::from_sorted(entries).with_positions(AttrPos::One(def.positions.clone()));
+            return Ok(Value::Attrs(Rc::new(attrs)));
         }
         let mut spans = Vec::new();
         for (name, value, span) in &def.dynamics {
@@ -403,7 +423,11 @@ impl Machine {
                 span,
             ));
         }
-        Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))))
+        let mut positions = def.positions.to_vec();
+        positions.extend(spans);
+        positions.sort_by_key(|p| p.0);
+        let attrs = Attrs::from_sorted(entries).with_positions(AttrPos::One(positions.into()));
+        Ok(Value::Attrs(Rc::new(attrs)))
     }
 
     /// Builds the frame for calling closure `c` with `arg`.

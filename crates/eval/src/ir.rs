@@ -88,6 +88,8 @@ pub enum Param {
 pub struct LambdaDef {
     /// The name it is bound to, if any (for errors).
     pub name: Option<Symbol>,
+    /// The argument's name: `x` in `x: …` and in `{ … } @ x: …`.
+    pub arg_name: Option<Symbol>,
     /// Parameters.
     pub param: Param,
     /// Number of slots in the body's frame.
@@ -108,6 +110,8 @@ pub struct AttrsDef {
     pub statics: Vec<(Symbol, ExprRef)>,
     /// `${name} = value` entries, evaluated in order when the set is built.
     pub dynamics: Vec<(ExprRef, ExprRef, Span)>,
+    /// Where each static attribute is defined, sorted by symbol.
+    pub positions: crate::value::PosTable,
     /// The literal.
     pub span: Span,
 }

@@ -12,11 +12,13 @@ pub mod ir;
 pub mod json;
 pub mod lower;
 pub mod ops;
+pub mod pos;
 pub mod print;
 pub mod span;
 pub mod store;
 pub mod symbol;
 pub mod value;
+pub mod xml;
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -71,6 +73,10 @@ pub struct EvalOptions {
     /// Maximum nesting of function calls; `None` for no limit (the stack
     /// grows on the heap, so only memory bounds it).
     pub max_call_depth: Option<usize>,
+    /// Stop with an error after this many evaluation steps (expressions
+    /// entered and builtin list elements made); `None` for no limit. For
+    /// fuzzing and untrusted input: it bounds time, not memory.
+    pub max_steps: Option<u64>,
     /// Pure evaluation (no `currentTime`, `getEnv` …; reserved for now).
     pub pure: bool,
     /// Home directory for `~/…` paths.
@@ -84,6 +90,7 @@ impl Default for EvalOptions {
         EvalOptions {
             search_path: Vec::new(),
             max_call_depth: Some(1_000_000),
+            max_steps: None,
             pure: false,
             home: std::env::var("HOME").ok(),
             trace_to_stderr: true,
@@ -223,6 +230,14 @@ impl Evaluator {
         };
         let mut ctx = NixString::default();
         self.machine.to_json(v, span, &mut ctx)
+    }
+
+    /// Renders `v` like `nix-instantiate --eval --xml` (with `strict`,
+    /// forcing as it goes; `location` adds source positions).
+    pub fn to_xml(&mut self, v: &Value, strict: bool, location: bool) -> EvalResult<String> {
+        let mut ctx = NixString::default();
+        self.machine
+            .to_xml(v, xml::XmlOptions { strict, location }, &mut ctx)
     }
 
     /// Renders an error from this evaluator with source excerpts.

@@ -216,6 +216,52 @@ fn deferred_drop(g: Garbage) {
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
     entries: Vec<(Symbol, Value)>,
+    /// Where the attributes were defined (for `unsafeGetAttrPos`, `--xml`).
+    pos: AttrPos,
+}
+
+/// A table of attribute definition sites, sorted by [`Symbol`].
+pub type PosTable = Rc<[(Symbol, Span)]>;
+
+/// Where the attributes of a set were defined: the literal's table, or
+/// for `a // b` the operands' tables, newest (winning) first.
+#[derive(Clone, Debug, Default)]
+pub enum AttrPos {
+    /// Unknown (sets built by builtins).
+    #[default]
+    None,
+    /// One literal.
+    One(PosTable),
+    /// Several tables, the first that knows a name wins.
+    Layers(Rc<[PosTable]>),
+}
+
+/// How many position tables `//` keeps; older ones are dropped so long
+/// update chains stay cheap.
+const MAX_POS_LAYERS: usize = 8;
+
+impl AttrPos {
+    fn tables(&self) -> &[PosTable] {
+        match self {
+            AttrPos::None => &[],
+            AttrPos::One(t) => std::slice::from_ref(t),
+            AttrPos::Layers(ts) => ts,
+        }
+    }
+
+    /// `self` over `older`.
+    fn layered_over(&self, older: &AttrPos) -> AttrPos {
+        match (self, older) {
+            (AttrPos::None, o) => o.clone(),
+            (n, AttrPos::None) => n.clone(),
+            (n, o) => {
+                let mut ts: Vec<PosTable> = n.tables().to_vec();
+                ts.extend(o.tables().iter().cloned());
+                ts.truncate(MAX_POS_LAYERS);
+                AttrPos::Layers(ts.into())
+            }
+        }
+    }
 }
 
 impl Attrs {
@@ -224,13 +270,39 @@ impl Attrs {
         entries.reverse();
         entries.sort_by_key(|e| e.0);
         entries.dedup_by_key(|e| e.0);
-        Attrs { entries }
+        Attrs {
+            entries,
+            pos: AttrPos::None,
+        }
     }
 
     /// Builds a set from entries already sorted by symbol, without duplicates.
     pub fn from_sorted(entries: Vec<(Symbol, Value)>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
-        Attrs { entries }
+        Attrs {
+            entries,
+            pos: AttrPos::None,
+        }
+    }
+
+    /// This set with attribute definition sites attached.
+    pub fn with_positions(mut self, pos: AttrPos) -> Attrs {
+        self.pos = pos;
+        self
+    }
+
+    /// The definition sites of this set's attributes.
+    pub fn positions(&self) -> &AttrPos {
+        &self.pos
+    }
+
+    /// Where attribute `name` was defined, if known.
+    pub fn position(&self, name: Symbol) -> Option<Span> {
+        self.get(name)?;
+        self.pos
+            .tables()
+            .iter()
+            .find_map(|t| t.binary_search_by_key(&name, |e| e.0).ok().map(|i| t[i].1))
     }
 
     /// Looks an attribute up.
@@ -287,7 +359,10 @@ impl Attrs {
         }
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
-        Attrs { entries: out }
+        Attrs {
+            entries: out,
+            pos: other.pos.layered_over(&self.pos),
+        }
     }
 }
 

@@ -130,6 +130,12 @@ pub struct Args {
     /// Print the value as JSON (implies --strict).
     #[arg(long)]
     json: bool,
+    /// Print the value as XML, like `nix-instantiate --eval --xml`.
+    #[arg(long, conflicts_with = "json")]
+    xml: bool,
+    /// With --xml: leave out source positions.
+    #[arg(long)]
+    no_location: bool,
     /// Accepted for compatibility with nix-instantiate: cairn eval always evaluates.
     #[arg(long, hide = true)]
     eval: bool,
@@ -165,7 +171,10 @@ fn evaluate(evaluator: &mut Evaluator, args: &Args, cwd: &Path) -> cairn_eval::E
         if !auto_args.is_empty() {
             value = evaluator.auto_call(&value, &auto_args)?;
         }
-        if args.json {
+        if args.xml {
+            // The XML document ends with its own newline.
+            out.push_str(&evaluator.to_xml(&value, args.strict, !args.no_location)?);
+        } else if args.json {
             // As nix-instantiate: JSON is printed without a newline.
             evaluator.force_deep(&value)?;
             out.push_str(&evaluator.to_json(&value)?);

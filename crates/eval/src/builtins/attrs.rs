@@ -69,23 +69,26 @@ fn remove_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     for n in names.iter() {
         remove.push(name(m, n, s)?);
     }
-    Ok(attrs_value(
-        set.iter()
-            .filter(|(k, _)| !remove.contains(k))
-            .cloned()
-            .collect(),
-    ))
+    let kept = set
+        .iter()
+        .filter(|(k, _)| !remove.contains(k))
+        .cloned()
+        .collect();
+    // Entries stay in symbol order; the definition sites carry over.
+    let out = Attrs::from_sorted(kept).with_positions(set.positions().clone());
+    Ok(Value::Attrs(Rc::new(out)))
 }
 
 fn intersect_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let x = m.force_attrs(&a[0], s)?;
     let y = m.force_attrs(&a[1], s)?;
-    Ok(attrs_value(
-        y.iter()
-            .filter(|(k, _)| x.get(*k).is_some())
-            .cloned()
-            .collect(),
-    ))
+    let kept = y
+        .iter()
+        .filter(|(k, _)| x.get(*k).is_some())
+        .cloned()
+        .collect();
+    let out = Attrs::from_sorted(kept).with_positions(y.positions().clone());
+    Ok(Value::Attrs(Rc::new(out)))
 }
 
 fn map_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {

@@ -13,10 +13,14 @@ pub(super) const BUILTINS: &[Builtin] = &[
     }),
     b("addErrorContext", 2, |m, a, _| m.force(&a[1])),
     b("unsafeGetAttrPos", 2, |m, a, s| {
-        // Positions of attributes are not tracked yet.
-        m.force_string(&a[0], s)?;
-        m.force_attrs(&a[1], s)?;
-        Ok(Value::Null)
+        let name = m.force_string(&a[0], s)?;
+        let set = m.force_attrs(&a[1], s)?;
+        Ok(
+            match set.position(crate::symbol::Symbol::intern(&name.text)) {
+                Some(at) => m.pos_value(at),
+                None => Value::Null,
+            },
+        )
     }),
 ];
 

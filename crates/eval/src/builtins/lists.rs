@@ -103,6 +103,7 @@ fn gen_list(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
         ));
     }
     let f = m.force_function(&a[0], s)?;
+    m.charge(n as u64)?;
     Ok(Value::list(
         (0..n)
             .map(|i| Value::Thunk(Thunk::apply(f.clone(), Value::Int(i), s)))
@@ -250,7 +251,7 @@ fn generic_closure(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
         let key = attrs
             .get(key_sym)
             .cloned()
-            .ok_or_else(|| EvalError::other("attribute 'key' missing", s))?;
+            .ok_or_else(|| EvalError::other("attribute 'key' required", s))?;
         let key = m.force(&key)?;
         // `keys` is kept sorted, like the std::set Nix uses.
         let (mut lo, mut hi) = (0, keys.len());

@@ -11,19 +11,28 @@ mod context;
 mod control;
 mod derivation;
 mod env;
+mod extra;
 mod hash;
+mod hashes;
 mod json;
 mod lists;
+mod regex;
 mod store_paths;
 mod strings;
+mod toml;
 mod types;
 mod versions;
+mod xml;
 
 use std::rc::Rc;
 
 use crate::eval::Machine;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, PrimOp, PrimOpFn, Thunk, ThunkState, Value};
+
+/// What `builtins.nixVersion` reports: the Nix release whose language and
+/// builtins cairn implements (nixpkgs refuses anything older than 2.18).
+pub const NIX_VERSION: &str = "2.18.0";
 
 /// A builtin function's registration.
 #[derive(Clone, Copy)]
@@ -67,13 +76,18 @@ pub fn all() -> Vec<Builtin> {
     v.extend_from_slice(control::BUILTINS);
     v.extend_from_slice(derivation::BUILTINS);
     v.extend_from_slice(env::BUILTINS);
+    v.extend_from_slice(extra::BUILTINS);
     v.extend_from_slice(hash::BUILTINS);
+    v.extend_from_slice(hashes::BUILTINS);
     v.extend_from_slice(json::BUILTINS);
     v.extend_from_slice(lists::BUILTINS);
+    v.extend_from_slice(regex::BUILTINS);
     v.extend_from_slice(store_paths::BUILTINS);
     v.extend_from_slice(strings::BUILTINS);
+    v.extend_from_slice(toml::BUILTINS);
     v.extend_from_slice(types::BUILTINS);
     v.extend_from_slice(versions::BUILTINS);
+    v.extend_from_slice(xml::BUILTINS);
     v
 }
 
@@ -104,7 +118,7 @@ pub fn install_table(m: &mut Machine, table: &[Builtin]) {
     entries.push((Symbol::intern("true"), Value::Bool(true)));
     entries.push((Symbol::intern("false"), Value::Bool(false)));
     entries.push((Symbol::intern("null"), Value::Null));
-    entries.push((Symbol::intern("nixVersion"), Value::string("2.8.0")));
+    entries.push((Symbol::intern("nixVersion"), Value::string(NIX_VERSION)));
     entries.push((Symbol::intern("langVersion"), Value::Int(6)));
     entries.push((
         Symbol::intern("storeDir"),
@@ -116,6 +130,7 @@ pub fn install_table(m: &mut Machine, table: &[Builtin]) {
             Value::string(env::current_system()),
         ));
     }
+    entries.extend(extra::constants(m));
     // `derivation` is Nix code around `derivationStrict`, evaluated on first use.
     let derivation = Value::Thunk(Thunk::native(Rc::new(|m: &mut Machine| {
         m.eval_source(

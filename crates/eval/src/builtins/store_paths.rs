@@ -278,7 +278,14 @@ fn kept_entries(
 }
 
 fn store_path(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {
-    let text = local_path(m, &a[0], span)?;
+    // Unlike `path`, a string that already refers to store paths is fine.
+    let text = m.coerce_to_string(&a[0], false, false, span)?.text.clone();
+    if !text.starts_with('/') {
+        return Err(EvalError::other(
+            format!("string '{text}' doesn't represent an absolute path"),
+            span,
+        ));
+    }
     let store_dir = m.store_dir();
     let path = store_dir
         .store_path_of(&text)

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use rnix::ast::{self, HasEntry};
+use rowan::ast::AstNode;
 
 use super::{LResult, Lowerer, attr_static_name};
 use crate::error::{ErrorKind, EvalError};
@@ -54,6 +55,17 @@ impl Lowerer<'_> {
                         }
                         None => None,
                     };
+                    // Nix 2.8 places every inherited name just after the
+                    // token before the list (`inherit` or the `)`).
+                    let site_at: u32 = match inh.from() {
+                        Some(f) => f.syntax().text_range().end().into(),
+                        None => inh
+                            .syntax()
+                            .first_token()
+                            .map_or(inh.syntax().text_range().start(), |t| t.text_range().end())
+                            .into(),
+                    };
+                    let site = self.span_at(site_at, site_at);
                     for attr in inh.attrs() {
                         let span = self.span(&attr);
                         let name = attr_static_name(&attr).ok_or_else(|| {
@@ -75,7 +87,7 @@ impl Lowerer<'_> {
                             outer: outer && from.is_none(),
                             span,
                         };
-                        set.statics.push((name, v, span));
+                        set.statics.push((name, v, site));
                     }
                 }
                 ast::Entry::AttrpathValue(apv) => {
@@ -89,7 +101,7 @@ impl Lowerer<'_> {
                     let value = apv
                         .value()
                         .ok_or_else(|| self.err(ErrorKind::Parse("missing value".into()), &apv))?;
-                    self.insert(set, &path, value, "")?;
+                    self.insert(set, &path, value, "", None)?;
                 }
             }
         }
@@ -102,20 +114,23 @@ impl Lowerer<'_> {
         path: &[ast::Attr],
         value: ast::Expr,
         prefix: &str,
+        site: Option<Span>,
     ) -> LResult<()> {
         let Some((first, rest)) = path.split_first() else {
             return Ok(());
         };
         let span = self.span(first);
+        // Nix reports every attribute of `a.b.c = …` at the start of the path.
+        let site = site.unwrap_or(span);
         let Some(sym) = attr_static_name(first) else {
             let v = if rest.is_empty() {
                 PVal::Expr(value)
             } else {
                 let mut inner = PSet::default();
-                self.insert(&mut inner, rest, value, "")?;
+                self.insert(&mut inner, rest, value, "", Some(site))?;
                 PVal::Nested(inner, span)
             };
-            set.dynamics.push((first.clone(), v, span));
+            set.dynamics.push((first.clone(), v, site));
             return Ok(());
         };
         let existing = set.statics.iter().position(|s| s.0 == sym);
@@ -128,10 +143,10 @@ impl Lowerer<'_> {
                     PVal::Expr(value)
                 } else {
                     let mut inner = PSet::default();
-                    self.insert(&mut inner, rest, value, &prefix)?;
+                    self.insert(&mut inner, rest, value, &prefix, Some(site))?;
                     PVal::Nested(inner, span)
                 };
-                set.statics.push((sym, v, span));
+                set.statics.push((sym, v, site));
             }
             Some(i) => {
                 // Merge into an existing nested set or non-rec set literal.
@@ -156,7 +171,7 @@ impl Lowerer<'_> {
                         _ => return Err(dup()),
                     }
                 } else {
-                    self.insert(inner, rest, value, &prefix)?;
+                    self.insert(inner, rest, value, &prefix, Some(site))?;
                 }
             }
         }
@@ -200,6 +215,12 @@ impl Lowerer<'_> {
 
     pub(super) fn pset(&mut self, set: PSet, rec: bool, span: Span) -> LResult<AttrsDef> {
         let froms = self.lower_froms(&set.froms)?;
+        let mut positions: Vec<(Symbol, Span)> = set
+            .statics
+            .iter()
+            .map(|(sym, _, site)| (*sym, *site))
+            .collect();
+        positions.sort_by_key(|p| p.0);
         let statics = set
             .statics
             .into_iter()
@@ -218,6 +239,7 @@ impl Lowerer<'_> {
             rec,
             statics,
             dynamics,
+            positions: positions.into(),
             span,
         })
     }

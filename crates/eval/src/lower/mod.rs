@@ -419,7 +419,7 @@ impl Lowerer<'_> {
             ast::Expr::CurPos(_) => {
                 let upto = &self.source[..(span.start as usize).min(self.source.len())];
                 let line = upto.matches('\n').count() + 1;
-                let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                let col = upto.rsplit('\n').next().map_or(0, str::len) + 1;
                 Expr::Const(Value::Attrs(Rc::new(crate::value::Attrs::from_unsorted(
                     vec![
                         (Symbol::intern("file"), Value::string(self.file_name)),
@@ -558,13 +558,16 @@ impl Lowerer<'_> {
         let param = l
             .param()
             .ok_or_else(|| self.err(ErrorKind::Parse("missing parameter".into()), &l))?;
+        let mut arg_name = None;
         let (param_def, map, slots, defaults) = match param {
             ast::Param::IdentParam(ip) => {
                 let ident = ip
                     .ident()
                     .ok_or_else(|| self.err(ErrorKind::Parse("bad parameter".into()), &ip))?;
                 let mut map = FxHashMap::default();
-                map.insert(Symbol::intern(&ident_text(&ident)), 0);
+                let sym = Symbol::intern(&ident_text(&ident));
+                arg_name = Some(sym);
+                map.insert(sym, 0);
                 (Param::Ident, map, 1, Vec::new())
             }
             ast::Param::Pattern(p) => {
@@ -588,6 +591,7 @@ impl Lowerer<'_> {
                 let at = match p.pat_bind().and_then(|b| b.ident()) {
                     Some(ident) => {
                         let sym = Symbol::intern(&ident_text(&ident));
+                        arg_name = Some(sym);
                         if map.insert(sym, names.len() as u32).is_some() {
                             return Err(self.err(
                                 ErrorKind::Parse(format!(
@@ -627,6 +631,7 @@ impl Lowerer<'_> {
             let body = self.sub(l.body(), &l)?;
             Ok(LambdaDef {
                 name,
+                arg_name,
                 param,
                 slots,
                 body,

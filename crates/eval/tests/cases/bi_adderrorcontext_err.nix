@@ -1,0 +1,1 @@
+builtins.addErrorContext "while doing things" (throw "inner")

@@ -1,0 +1,1 @@
+builtins.deepSeq [ (throw "forced deeply") ] "ok"

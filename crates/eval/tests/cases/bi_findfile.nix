@@ -1,0 +1,1 @@
+baseNameOf (builtins.findFile [ { path = ./..; prefix = "tests"; } ] "tests/import_helper.nix")

@@ -1,0 +1,1 @@
+baseNameOf (builtins.findFile [ { path = ../import_helper.nix; prefix = "helper"; } ] "helper")

@@ -1,0 +1,1 @@
+baseNameOf (builtins.findFile [ { path = ./..; prefix = ""; } ] "import_helper.nix")

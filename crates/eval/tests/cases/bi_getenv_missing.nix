@@ -1,0 +1,1 @@
+builtins.getEnv "CAIRN_SURELY_UNSET_VARIABLE"

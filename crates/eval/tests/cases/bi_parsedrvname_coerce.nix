@@ -1,0 +1,1 @@
+builtins.parseDrvName ./bi_parsedrvname_coerce.nix

@@ -1,0 +1,1 @@
+builtins.partition (x: x > 2) [ 5 1 4 2 3 ]

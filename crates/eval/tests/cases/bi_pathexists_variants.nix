@@ -1,0 +1,1 @@
+[ (builtins.pathExists ./.) (builtins.pathExists ./nope) (builtins.pathExists "/") ]

@@ -1,0 +1,1 @@
+builtins.readFile ../readdir_fixture/file.txt

@@ -1,0 +1,1 @@
+builtins.replaceStrings [ "a" "aa" "b" ] [ "1" "2" "" ] "aaab ba"

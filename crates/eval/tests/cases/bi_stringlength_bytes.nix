@@ -1,0 +1,1 @@
+[ (builtins.stringLength "é") (builtins.stringLength "") (builtins.stringLength "日本語") ]

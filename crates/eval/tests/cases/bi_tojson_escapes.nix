@@ -1,0 +1,1 @@
+builtins.toJSON [ "\n\t\r\"\\" "é" "\u0001" ]

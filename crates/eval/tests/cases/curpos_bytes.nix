@@ -1,0 +1,2 @@
+[ "éé" __curPos.column ]
+

@@ -1,0 +1,1 @@
+[ (builtins.match "a{1000}" "a") (builtins.match "(ab){3}" "ababab") ]

@@ -1,0 +1,1 @@
+[ (builtins.match "()" "") (builtins.match "a|" "") (builtins.match "|" "") (builtins.match "(|a)" "a") (builtins.match "(a|)" "") (builtins.match "a||b" "b") (builtins.match "" "") (builtins.match "" "x") ]

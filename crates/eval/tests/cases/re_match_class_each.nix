@@ -1,0 +1,1 @@
+map (c: map (s: builtins.match "[[:${c}:]]" s) [ "a" "Z" "0" "_" " " "\t" "!" "\n" "f" "G" ]) [ "alnum" "alpha" "blank" "cntrl" "digit" "graph" "lower" "print" "punct" "space" "upper" "xdigit" "w" "d" "s" "ALPHA" ]

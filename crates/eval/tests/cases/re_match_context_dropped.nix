@@ -1,0 +1,1 @@
+let s = builtins.match "(.*)" "abc"; in map builtins.hasContext s

@@ -1,0 +1,1 @@
+builtins.filter (x: builtins.match "lib.*" x != null) [ "libfoo" "foolib" "lib" "li" ]

@@ -1,0 +1,1 @@
+[ (builtins.match "(a)|(b)" "b") (builtins.match "(a)?(b)" "b") (builtins.match "(x)*y" "y") ]

@@ -1,0 +1,1 @@
+builtins.match "[[:space:]]*(.*[^[:space:]])[[:space:]]*" "  hello world \n"

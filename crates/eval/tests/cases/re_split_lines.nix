@@ -1,0 +1,2 @@
+builtins.split "\n" "one\ntwo
+three\n"

@@ -1,0 +1,1 @@
+[ (builtins.split "é" "aéb") (builtins.split "[[:space:]]" "é ü") ]

@@ -1,0 +1,1 @@
+builtins.fromTOML "[package]\nname = \"cairn\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\nregex = \"1\"\n\n[[bin]]\nname = \"cairn\"\npath = \"src/main.rs\"\n"

@@ -1,0 +1,1 @@
+builtins.fromTOML "[t]\nx.y = 1\n[t.u]\nz = \"q\"\n[other]\n"

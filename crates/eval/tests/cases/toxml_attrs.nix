@@ -1,0 +1,1 @@
+builtins.toXML { b = [ 1 { c = "x"; } ]; a = { }; e = [ ]; }

@@ -1,0 +1,2 @@
+builtins.toXML "<a href=\"x\">&amp; 'q'
+next\ttab\r</a>"

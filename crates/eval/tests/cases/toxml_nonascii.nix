@@ -1,0 +1,1 @@
+builtins.toXML "é ü 日本"

@@ -1,0 +1,1 @@
+builtins.toXML { type = "other"; x = 1; }

@@ -1,0 +1,1 @@
+{ pkgs ? null, lib, ... }@inputs: lib

@@ -1,0 +1,1 @@
+{ a = 1; b = "s<>&\"'\n\t\r x"; c = [ 1.5 null true ./values.nix ]; d = {}; e = []; f = x: x; g = { p, q ? 1, ... }@args: p; h = { p }: p; i = builtins.map; j = { type = "derivation"; name = "n"; outPath = "/o"; drvPath = "/d"; }; k = let d = { type = "derivation"; x = 1; }; in [ d d ]; l = "é"; m = 1.0e30; }
