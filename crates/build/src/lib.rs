@@ -4,10 +4,15 @@ mod child;
 mod error;
 mod etc;
 mod plan;
+pub mod realise;
 mod run;
 mod spec;
 
 pub use error::SandboxError;
+pub use realise::{
+    BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, Quiet,
+    RealiseReport, Substituter, Target, realise,
+};
 pub use run::run;
 pub use spec::{
     BindPath, BuildOutcome, BuildStatus, HostIds, SANDBOX_GID, SANDBOX_UID, SandboxSpec,

@@ -240,6 +240,16 @@ impl Evaluator {
             .to_xml(v, xml::XmlOptions { strict, location }, &mut ctx)
     }
 
+    /// Makes every path this evaluation added valid in the store (see
+    /// [`store::EvalStore::flush`]). Call it once evaluation is done, to
+    /// learn of errors; dropping the store does it too, silently.
+    pub fn flush_store(&mut self) -> Result<(), store::EvalStoreError> {
+        match self.machine.store_state.store.as_deref_mut() {
+            Some(store) => store.flush(),
+            None => Ok(()),
+        }
+    }
+
     /// Renders an error from this evaluator with source excerpts.
     pub fn render_error(&self, err: &EvalError) -> String {
         diagnostics::render(err, &self.machine.sources)

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use cairn_store::content_address::{ContentAddress, ContentAddressError, FileIngestionMethod};
 use cairn_store::hash::{Hash, HashAlgo};
-use cairn_store::local::{LocalStore, LocalStoreConfig, LocalStoreError};
+use cairn_store::local::{LocalStore, LocalStoreConfig, LocalStoreError, TextBatch, TextFile};
 use cairn_store::nar::{self, DumpError, HashMode, PathFilter};
 use cairn_store::path::{PathError, StoreDir, StorePath, StorePathName};
 use thiserror::Error;
@@ -78,13 +78,26 @@ pub trait EvalStore {
 
     /// The contents of the regular file `path` (a `.drv` file, say).
     fn read_file(&mut self, path: &StorePath) -> Result<Vec<u8>, EvalStoreError>;
+
+    /// Makes everything added so far valid. A store may write text files
+    /// as they come but register them together; until this is called they
+    /// can be read but are not yet valid for other processes.
+    fn flush(&mut self) -> Result<(), EvalStoreError> {
+        Ok(())
+    }
 }
 
 /// A local store, opened on first use (evaluating without touching the
 /// store never opens its database).
+///
+/// Text files (`.drv`s, `toFile`) are written at once but registered
+/// together by [`EvalStore::flush`] (or when the store is dropped), so
+/// instantiating thousands of derivations flushes the disk once, not once
+/// per file.
 pub struct LocalEvalStore {
     config: LocalStoreConfig,
     store: Option<LocalStore>,
+    pending: TextBatch,
     dry_run: bool,
 }
 
@@ -94,6 +107,7 @@ impl LocalEvalStore {
         LocalEvalStore {
             config,
             store: None,
+            pending: TextBatch::default(),
             dry_run: false,
         }
     }
@@ -101,10 +115,9 @@ impl LocalEvalStore {
     /// Reads from the local store (when it exists) but never writes to it:
     /// adding only computes the path the contents would get.
     pub fn dry_run(config: LocalStoreConfig) -> LocalEvalStore {
-        LocalEvalStore {
-            dry_run: true,
-            ..LocalEvalStore::new(config)
-        }
+        let mut store = LocalEvalStore::new(config);
+        store.dry_run = true;
+        store
     }
 
     /// The store, opened now if it was not yet. In dry-run mode a store
@@ -167,16 +180,25 @@ impl EvalStore for LocalEvalStore {
         contents: &[u8],
         references: &BTreeSet<StorePath>,
     ) -> Result<StorePath, EvalStoreError> {
-        if !self.dry_run
-            && let Some(store) = self.store()?
-        {
-            return Ok(store.add_text(name, contents, references)?);
+        if !self.dry_run && self.store()?.is_some() {
+            let file = TextFile {
+                name: name.clone(),
+                contents: contents.to_vec(),
+                references: references.clone(),
+            };
+            let Some(store) = self.store.as_mut() else {
+                unreachable!("opened above")
+            };
+            return Ok(self.pending.write(store, &file)?);
         }
         let hash = Hash::of(HashAlgo::Sha256, contents);
         Ok(self.store_dir().make_text_path(name, &hash, references)?)
     }
 
     fn is_valid(&mut self, path: &StorePath) -> Result<bool, EvalStoreError> {
+        if self.pending.contains(path) {
+            return Ok(true);
+        }
         match self.store()? {
             Some(store) => Ok(store.is_valid(path)?),
             None => Ok(false),
@@ -184,6 +206,9 @@ impl EvalStore for LocalEvalStore {
     }
 
     fn references(&mut self, path: &StorePath) -> Result<BTreeSet<StorePath>, EvalStoreError> {
+        if let Some(references) = self.pending.references(path) {
+            return Ok(references.clone());
+        }
         let display = self.config.store_dir.display_path(path);
         let info = match self.store()? {
             Some(store) => store.path_info(path)?,
@@ -198,5 +223,20 @@ impl EvalStore for LocalEvalStore {
             path: real,
             source: e,
         })
+    }
+
+    fn flush(&mut self) -> Result<(), EvalStoreError> {
+        if let Some(store) = self.store.as_mut() {
+            self.pending.commit(store)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LocalEvalStore {
+    fn drop(&mut self) {
+        // What was handed out as a path must become valid; errors can only
+        // be reported by calling `flush` first.
+        let _ = self.flush();
     }
 }

@@ -57,7 +57,118 @@ pub fn all() -> Vec<Workload> {
                 "{dir}/tree",
             ],
         },
+        Workload {
+            name: "build-chain-500",
+            about: "build 500 trivial derivations, each needing the previous: `cairn build -j 2` vs `nix-store -r -j 2`",
+            setup: chain_500,
+            reset: unbuilt_stores,
+            cairn: &[
+                "--store",
+                "{dir}/cairn-store",
+                "build",
+                "--no-link",
+                "-j",
+                "2",
+                "--sandbox-path",
+                "/bin/sh=/bin/busybox",
+                "{dir}/top.drv",
+            ],
+            nix: &[
+                "nix-store",
+                "--store",
+                "{dir}/nix-store",
+                "-r",
+                "-j",
+                "2",
+                "{dir}/top.drv",
+            ],
+        },
+        Workload {
+            name: "build-wide-500",
+            about: "build 500 independent trivial derivations and one that needs them all: `cairn build -j 2` vs `nix-store -r -j 2`",
+            setup: wide_500,
+            reset: unbuilt_stores,
+            cairn: &[
+                "--store",
+                "{dir}/cairn-store",
+                "build",
+                "--no-link",
+                "-j",
+                "2",
+                "--sandbox-path",
+                "/bin/sh=/bin/busybox",
+                "{dir}/top.drv",
+            ],
+            nix: &[
+                "nix-store",
+                "--store",
+                "{dir}/nix-store",
+                "-r",
+                "-j",
+                "2",
+                "{dir}/top.drv",
+            ],
+        },
     ]
+}
+
+/// The build workloads' derivations: `/bin/sh` (busybox, a sandbox path)
+/// writes one line; `deps` of a derivation are named in its script, so they
+/// are inputs and references.
+fn build_graph(dir: &Path, expression: &str) -> anyhow::Result<()> {
+    let file = dir.join("graph.nix");
+    std::fs::write(
+        &file,
+        format!(
+            "let\n  mk = name: deps: derivation {{ inherit name; system = builtins.currentSystem; builder = \"/bin/sh\"; args = [ \"-c\" \"echo ${{name}} ${{toString deps}} > $out\" ]; }};\nin {expression}\n"
+        ),
+    )?;
+    // Instantiated once into a template store, which every run copies.
+    let template = dir.join("template");
+    let status = std::process::Command::new("nix-instantiate")
+        .env("NIX_CONFIG", cairn_testkit::NIX_CONFIG)
+        .arg("--store")
+        .arg(&template)
+        .arg("--add-root")
+        .arg(dir.join("top.drv"))
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "nix-instantiate {} failed",
+        file.display()
+    );
+    Ok(())
+}
+
+fn chain_500(dir: &Path) -> anyhow::Result<()> {
+    build_graph(
+        dir,
+        "builtins.foldl' (prev: i: mk \"chain-${toString i}\" [ prev ]) (mk \"chain-0\" [ ]) (builtins.genList (i: i + 1) 499)",
+    )
+}
+
+fn wide_500(dir: &Path) -> anyhow::Result<()> {
+    build_graph(
+        dir,
+        "mk \"wide-top\" (builtins.genList (i: mk \"wide-${toString i}\" [ ]) 500)",
+    )
+}
+
+/// Both stores become copies of the template: the derivations written,
+/// nothing built.
+fn unbuilt_stores(dir: &Path) -> anyhow::Result<()> {
+    fresh_stores(dir)?;
+    for store in ["cairn-store", "nix-store"] {
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(dir.join("template"))
+            .arg(dir.join(store))
+            .status()?;
+        anyhow::ensure!(status.success(), "copying the template store failed");
+    }
+    Ok(())
 }
 
 /// 5,000 files of 100 KiB (500 MiB in all) in 50 directories, filled with

@@ -53,6 +53,7 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             return Err(Failure::reported(Exit::Failure));
         }
     };
+    evaluator.flush_store()?;
     let store_dir = evaluator.machine().store_dir();
     let mut store = match (&args.add_root, args.dry_run) {
         (Some(_), false) => Some(LocalStore::open(config)?),

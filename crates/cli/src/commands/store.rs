@@ -89,6 +89,23 @@ enum Action {
         /// Rehash every path.
         #[arg(long)]
         check_contents: bool,
+        /// Also require each path to be signed by a trusted key (or be
+        /// made locally, or be content-addressed).
+        #[arg(long)]
+        sigs: bool,
+        /// Keys trusted for --sigs, separated by spaces; repeatable.
+        #[arg(long, value_name = "KEYS", requires = "sigs")]
+        trusted_public_keys: Vec<String>,
+    },
+    /// Sign store paths with a secret key and record the signatures
+    /// (as `nix store sign`).
+    Sign {
+        /// The secret key file (`name:base64`).
+        #[arg(long, value_name = "FILE")]
+        key_file: PathBuf,
+        /// Store paths (or links to them).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
     /// Replace identical files in the store by hard links to one copy
     /// (as `nix-store --optimise`).
@@ -191,8 +208,28 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             size,
             paths,
         } => path_info(global, json, recursive, size, &paths),
-        Action::Verify { check_contents } => {
+        Action::Sign { key_file, paths } => {
+            let key = super::cache::read_secret_key(&key_file)?;
+            let mut store = open_store(global)?;
+            let paths = paths
+                .iter()
+                .map(|p| store.resolve(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let added = cairn_cache::local_sigs::sign_paths(&mut store, &paths, &key)?;
+            if !global.quiet {
+                eprintln!("added {added} signatures");
+            }
+            Ok(())
+        }
+        Action::Verify {
+            check_contents,
+            sigs,
+            trusted_public_keys,
+        } => {
             let store = open_store(global)?;
+            if sigs {
+                verify_sigs(&store, &trusted_public_keys)?;
+            }
             let report = store.verify(check_contents)?;
             for path in &report.missing {
                 eprintln!(
@@ -293,6 +330,32 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Fails unless every valid path is trusted: made here, content-addressed,
+/// or signed by one of `keys`.
+fn verify_sigs(store: &LocalStore, keys: &[String]) -> Result<(), Failure> {
+    use cairn_cache::local_sigs::{SignatureStatus, check_signatures};
+    let trusted = cairn_cache::TrustedKeys::parse(keys.iter().flat_map(|k| k.split_whitespace()))?;
+    let mut untrusted = 0;
+    let paths = store.valid_paths()?;
+    for path in &paths {
+        if check_signatures(store, path, &trusted)? == SignatureStatus::Untrusted {
+            eprintln!(
+                "path '{}' is untrusted: no signature by a trusted key",
+                store.store_dir().display_path(path)
+            );
+            untrusted += 1;
+        }
+    }
+    if untrusted > 0 {
+        return Err(anyhow::anyhow!(
+            "{untrusted} of {} valid paths lack a valid signature by a trusted key",
+            paths.len()
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn open_store(global: &GlobalOptions) -> anyhow::Result<LocalStore> {

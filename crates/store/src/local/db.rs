@@ -225,47 +225,118 @@ impl Database {
     /// Registers `info` as valid in one transaction. Its references must be
     /// valid already, or be the path itself.
     pub fn register(&mut self, info: &PathInfo) -> Result<(), LocalStoreError> {
+        self.register_all(std::slice::from_ref(info))
+    }
+
+    /// Registers every path of `infos` as valid in one transaction: all or
+    /// none. Their references must be valid already or be among `infos`
+    /// (so the outputs of one build may refer to each other).
+    pub fn register_all(&mut self, infos: &[PathInfo]) -> Result<(), LocalStoreError> {
         let store_dir = self.store_dir.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let signatures: Vec<&str> = info.signatures.iter().map(String::as_str).collect();
-        tx.execute(
-            "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ultimate, sigs, ca) \
-             values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                store_dir.display_path(&info.path),
-                info.nar_hash.to_prefixed_base16(),
-                info.registration_time,
-                info.deriver.as_ref().map(|d| store_dir.display_path(d)),
-                i64::try_from(info.nar_size).unwrap_or(i64::MAX),
-                // Nix stores "not ultimate" as NULL.
-                info.ultimate.then_some(1),
-                (!signatures.is_empty()).then(|| signatures.join(" ")),
-                info.ca.as_ref().map(ToString::to_string),
-            ],
-        )?;
-        let referrer = tx.last_insert_rowid();
-        for reference in &info.references {
-            let reference_id: Option<i64> = tx
-                .query_row(
-                    "select id from ValidPaths where path = ?1",
-                    [store_dir.display_path(reference)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(reference_id) = reference_id else {
-                return Err(LocalStoreError::InvalidReference {
-                    path: store_dir.display_path(&info.path),
-                    reference: store_dir.display_path(reference),
-                });
-            };
+        // Every row first, then the references, which may point at any of them.
+        let mut ids = Vec::with_capacity(infos.len());
+        for info in infos {
+            let signatures: Vec<&str> = info.signatures.iter().map(String::as_str).collect();
             tx.execute(
-                "insert or ignore into Refs (referrer, reference) values (?1, ?2)",
-                params![referrer, reference_id],
+                "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ultimate, sigs, ca) \
+                 values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    store_dir.display_path(&info.path),
+                    info.nar_hash.to_prefixed_base16(),
+                    info.registration_time,
+                    info.deriver.as_ref().map(|d| store_dir.display_path(d)),
+                    i64::try_from(info.nar_size).unwrap_or(i64::MAX),
+                    // Nix stores "not ultimate" as NULL.
+                    info.ultimate.then_some(1),
+                    (!signatures.is_empty()).then(|| signatures.join(" ")),
+                    info.ca.as_ref().map(ToString::to_string),
+                ],
             )?;
+            ids.push(tx.last_insert_rowid());
+        }
+        for (info, referrer) in infos.iter().zip(ids) {
+            for reference in &info.references {
+                let reference_id: Option<i64> = tx
+                    .query_row(
+                        "select id from ValidPaths where path = ?1",
+                        [store_dir.display_path(reference)],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let Some(reference_id) = reference_id else {
+                    return Err(LocalStoreError::InvalidReference {
+                        path: store_dir.display_path(&info.path),
+                        reference: store_dir.display_path(reference),
+                    });
+                };
+                tx.execute(
+                    "insert or ignore into Refs (referrer, reference) values (?1, ?2)",
+                    params![referrer, reference_id],
+                )?;
+            }
         }
         Ok(tx.commit()?)
+    }
+
+    /// Adds `signatures` to `path`'s space-separated `sigs`, keeping those
+    /// it has, in one transaction. Returns false when `path` is not valid.
+    pub fn add_signatures(
+        &mut self,
+        path: &StorePath,
+        signatures: &BTreeSet<String>,
+    ) -> Result<bool, LocalStoreError> {
+        let printed = self.print(path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let sigs: Option<Option<String>> = tx
+            .query_row(
+                "select sigs from ValidPaths where path = ?1",
+                [&printed],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(sigs) = sigs else {
+            return Ok(false);
+        };
+        let mut all: BTreeSet<String> = sigs
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        all.extend(signatures.iter().cloned());
+        let joined: Vec<&str> = all.iter().map(String::as_str).collect();
+        tx.execute(
+            "update ValidPaths set sigs = ?1 where path = ?2",
+            params![(!joined.is_empty()).then(|| joined.join(" ")), printed],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// The valid path whose hash part is `hash_part`, found as Nix does: the
+    /// first path sorting at or after `<store dir>/<hash part>`.
+    pub fn path_from_hash_part(
+        &self,
+        hash_part: &str,
+    ) -> Result<Option<StorePath>, LocalStoreError> {
+        let prefix = format!("{}/{hash_part}-", self.store_dir);
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "select path from ValidPaths where path >= ?1 limit 1",
+                [&prefix],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match found {
+            Some(path) if path.starts_with(&prefix) => Ok(Some(self.parse(&path)?)),
+            _ => Ok(None),
+        }
     }
 
     /// Makes `path` invalid. Fails while other valid paths refer to it.

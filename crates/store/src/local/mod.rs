@@ -18,9 +18,12 @@
 mod canonical;
 mod db;
 mod gc;
+pub mod import;
 mod lock;
 mod optimise;
+pub mod register;
 mod temproots;
+mod text;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -38,6 +41,7 @@ pub use db::SCHEMA_VERSION;
 pub use gc::{GcOptions, GcReport, RootSource};
 pub use lock::PathLock;
 pub use optimise::OptimiseStats;
+pub use text::{TextBatch, TextFile};
 
 /// Where a local store lives and how it behaves.
 #[derive(Debug, Clone)]
@@ -374,38 +378,6 @@ impl LocalStore {
             ultimate: false,
             signatures: BTreeSet::new(),
             ca: Some(ca),
-        };
-        self.install(&copy, info)
-    }
-
-    /// Adds a text file with the given references, as `builtins.toFile` and
-    /// the writing of `.drv` files do.
-    pub fn add_text(
-        &mut self,
-        name: &StorePathName,
-        contents: &[u8],
-        references: &BTreeSet<StorePath>,
-    ) -> Result<StorePath, LocalStoreError> {
-        let hash = Hash::of(HashAlgo::Sha256, contents);
-        let path = self.store_dir().make_text_path(name, &hash, references)?;
-        if self.is_valid(&path)? {
-            let _gc = self.add_temp_root(&path)?;
-            return Ok(path);
-        }
-        let staging = self.staging_dir()?;
-        let copy = staging.path().join("contents");
-        fs::write(&copy, contents).map_err(|e| LocalStoreError::io("writing", &copy, e))?;
-        let (nar_hash, nar_size) = nar::hash_path(&copy, HashAlgo::Sha256, HashMode::Recursive)?;
-        let info = PathInfo {
-            path,
-            nar_hash,
-            nar_size,
-            references: references.clone(),
-            deriver: None,
-            registration_time: now(),
-            ultimate: false,
-            signatures: BTreeSet::new(),
-            ca: Some(ContentAddress::Text(hash)),
         };
         self.install(&copy, info)
     }

@@ -1,0 +1,566 @@
+//! Running the builds of a loaded graph: dependency order, `max_jobs` at
+//! once on worker threads, registration on the calling thread.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use bstr::{BString, ByteSlice};
+use cairn_store::local::LocalStore;
+use cairn_store::local::register::{OutputLocks, StagedOutput, StagingDir};
+use cairn_store::path::StorePath;
+use cairn_store::path_info::PathInfo;
+
+use super::graph::{self, Graph, Node};
+use super::log::{self, LogSink};
+use super::outputs::{OutputContext, process_outputs};
+use super::setup::{self, SetupContext};
+use super::{
+    BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, RealiseReport,
+    Substituter, Target, unsandboxed,
+};
+use crate::{BindPath, HostIds, SandboxSpec};
+
+/// Realises `targets` in `store`: makes their wanted outputs valid by
+/// substitution or by building, and reports what happened.
+pub fn realise(
+    store: &mut LocalStore,
+    targets: &[Target],
+    settings: &BuildSettings,
+    substituter: Option<&dyn Substituter>,
+    progress: &dyn Progress,
+) -> Result<RealiseReport, BuildError> {
+    if !settings.sandbox && !store_is_at_root(store) {
+        return Err(BuildError::UnsandboxedChroot);
+    }
+    let mut report = RealiseReport::default();
+    let graph = graph::load(store, targets, substituter, &mut report)?;
+    let failed = run_builds(store, &graph, settings, progress, &mut report)?;
+    for (target, &idx) in targets.iter().zip(&graph.targets) {
+        let node = &graph.nodes[idx];
+        let outputs = if failed.contains(&idx) {
+            BTreeMap::new()
+        } else {
+            let all = graph::wanted_outputs(node);
+            match &target.outputs {
+                OutputSelection::All => all,
+                OutputSelection::Names(names) => {
+                    all.into_iter().filter(|(n, _)| names.contains(n)).collect()
+                }
+            }
+        };
+        report.outputs.push((target.drv.clone(), outputs));
+    }
+    Ok(report)
+}
+
+/// True when the store's files are where its paths say (the store at `/`),
+/// which a builder outside the sandbox needs.
+fn store_is_at_root(store: &LocalStore) -> bool {
+    let probe = StorePath::from_base_name("00000000000000000000000000000000-probe");
+    probe.is_ok_and(|p| {
+        store.real_path(&p).as_os_str().as_bytes() == store.store_dir().display_path(&p).as_bytes()
+    })
+}
+
+/// What a worker thread gets.
+struct Job {
+    idx: usize,
+    drv: StorePath,
+    spec: SandboxSpec,
+    outputs: OutputContext,
+    log_dir: PathBuf,
+}
+
+/// What the calling thread keeps while a job runs.
+struct Held {
+    _staging: StagingDir,
+    _build_dir: tempfile::TempDir,
+    locks: OutputLocks,
+    user: Option<HostIds>,
+}
+
+/// What a worker sends back.
+struct Done {
+    idx: usize,
+    result: Result<Vec<StagedOutput>, (FailureKind, Vec<String>)>,
+    log_path: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+}
+
+fn run_builds(
+    store: &mut LocalStore,
+    graph: &Graph,
+    settings: &BuildSettings,
+    progress: &dyn Progress,
+    report: &mut RealiseReport,
+) -> Result<BTreeSet<usize>, BuildError> {
+    let nodes = &graph.nodes;
+    let mut state: Vec<State> = nodes
+        .iter()
+        .map(|n| if n.build { State::Waiting } else { State::Done })
+        .collect();
+    // Builds each node waits for, and who waits for each node.
+    let mut waiting_for: Vec<usize> = vec![0; nodes.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (idx, node) in nodes.iter().enumerate() {
+        if !node.build {
+            continue;
+        }
+        let deps: BTreeSet<usize> = node
+            .inputs
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|&i| nodes[i].build)
+            .collect();
+        waiting_for[idx] = deps.len();
+        for dep in deps {
+            dependents[dep].push(idx);
+        }
+    }
+    // Ready nodes, popped from the end: targets' subgraphs in order.
+    let mut ready: Vec<usize> = (0..nodes.len())
+        .rev()
+        .filter(|&i| state[i] == State::Waiting && waiting_for[i] == 0)
+        .collect();
+    let mut failed: BTreeSet<usize> = BTreeSet::new();
+    let mut users: Vec<Option<HostIds>> = if settings.build_users.is_empty() {
+        vec![None; settings.max_jobs.max(1)]
+    } else {
+        settings
+            .build_users
+            .iter()
+            .rev()
+            .map(|u| Some(*u))
+            .collect()
+    };
+    let log_dir = log::log_dir(store);
+    let mut held: BTreeMap<usize, Held> = BTreeMap::new();
+    let mut stop = false;
+    let (tx, rx) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| -> Result<(), BuildError> {
+        loop {
+            while !stop && held.len() < settings.max_jobs.max(1) && !users.is_empty() {
+                let Some(idx) = ready.pop() else { break };
+                let node = &nodes[idx];
+                let user = users.pop().flatten();
+                match prepare(store, graph, node, idx, settings, user, &log_dir) {
+                    Ok(Prepared::AlreadyValid) => {
+                        users.push(user);
+                        state[idx] = State::Done;
+                        release(idx, &dependents, &mut waiting_for, &state, &mut ready);
+                    }
+                    Ok(Prepared::Job(job, held_parts)) => {
+                        held.insert(idx, held_parts);
+                        state[idx] = State::Running;
+                        let tx = tx.clone();
+                        scope.spawn(move || {
+                            let done = run_job(*job, settings, progress);
+                            let _ = tx.send(done);
+                        });
+                    }
+                    Err(failure) => {
+                        users.push(user);
+                        progress.finished(&node.drv_path, Some(&failure));
+                        report.failures.push(*failure);
+                        fail(
+                            idx,
+                            nodes,
+                            store,
+                            &dependents,
+                            &mut state,
+                            &mut failed,
+                            report,
+                        );
+                        stop |= !settings.keep_going;
+                    }
+                }
+            }
+            if held.is_empty() {
+                break;
+            }
+            let Ok(done) = rx.recv() else { break };
+            let idx = done.idx;
+            let node = &nodes[idx];
+            let Some(parts) = held.remove(&idx) else {
+                continue;
+            };
+            users.push(parts.user);
+            let drv_display = store.store_dir().display_path(&node.drv_path);
+            let result = match done.result {
+                Ok(staged) => store
+                    .register_outputs(&staged, &parts.locks)
+                    .map(|_| ())
+                    .map_err(|e| (FailureKind::Outputs(e.to_string()), Vec::new())),
+                Err(e) => Err(e),
+            };
+            drop(parts);
+            match result {
+                Ok(()) => {
+                    state[idx] = State::Done;
+                    report.built.push(node.drv_path.clone());
+                    progress.finished(&node.drv_path, None);
+                    release(idx, &dependents, &mut waiting_for, &state, &mut ready);
+                }
+                Err((kind, log_tail)) => {
+                    let failure = BuildFailure {
+                        drv: drv_display,
+                        kind,
+                        log_tail,
+                        log_path: done.log_path,
+                    };
+                    progress.finished(&node.drv_path, Some(&failure));
+                    report.failures.push(failure);
+                    fail(
+                        idx,
+                        nodes,
+                        store,
+                        &dependents,
+                        &mut state,
+                        &mut failed,
+                        report,
+                    );
+                    stop |= !settings.keep_going;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    // Not built because the run stopped early: they failed too.
+    for (idx, s) in state.iter().enumerate() {
+        if *s == State::Waiting {
+            failed.insert(idx);
+        }
+    }
+    Ok(failed)
+}
+
+fn release(
+    idx: usize,
+    dependents: &[Vec<usize>],
+    waiting_for: &mut [usize],
+    state: &[State],
+    ready: &mut Vec<usize>,
+) {
+    for &dependent in &dependents[idx] {
+        waiting_for[dependent] = waiting_for[dependent].saturating_sub(1);
+        if waiting_for[dependent] == 0 && state[dependent] == State::Waiting {
+            ready.push(dependent);
+        }
+    }
+}
+
+/// Marks `idx` failed and every build that depends on it, directly or not.
+fn fail(
+    idx: usize,
+    nodes: &[Node],
+    store: &LocalStore,
+    dependents: &[Vec<usize>],
+    state: &mut [State],
+    failed: &mut BTreeSet<usize>,
+    report: &mut RealiseReport,
+) {
+    state[idx] = State::Failed;
+    failed.insert(idx);
+    let mut todo: Vec<(usize, usize)> = dependents[idx].iter().map(|&d| (d, idx)).collect();
+    while let Some((node, because)) = todo.pop() {
+        if state[node] == State::Failed {
+            continue;
+        }
+        state[node] = State::Failed;
+        failed.insert(node);
+        report.failures.push(BuildFailure {
+            drv: store.store_dir().display_path(&nodes[node].drv_path),
+            kind: FailureKind::DependencyFailed(nodes[because].drv_path.clone()),
+            log_tail: Vec::new(),
+            log_path: None,
+        });
+        todo.extend(dependents[node].iter().map(|&d| (d, node)));
+    }
+}
+
+enum Prepared {
+    AlreadyValid,
+    Job(Box<Job>, Held),
+}
+
+/// Everything a build needs that touches the store, done on the calling
+/// thread: locks, temporary roots, the input closure, the build directory
+/// and its files, the sandbox spec.
+fn prepare(
+    store: &mut LocalStore,
+    graph: &Graph,
+    node: &Node,
+    idx: usize,
+    settings: &BuildSettings,
+    user: Option<HostIds>,
+    log_dir: &std::path::Path,
+) -> Result<Prepared, Box<BuildFailure>> {
+    let drv_display = store.store_dir().display_path(&node.drv_path);
+    let setup_failure = |message: String| {
+        Box::new(BuildFailure {
+            drv: drv_display.clone(),
+            kind: FailureKind::Setup(message),
+            log_tail: Vec::new(),
+            log_path: None,
+        })
+    };
+    let fail = |e: &dyn std::error::Error| setup_failure(error_chain(e));
+    let drv = &node.drv;
+    let system = drv.system.to_str_lossy();
+    if !settings.systems.iter().any(|s| *s == system) {
+        return Err(setup_failure(format!(
+            "a '{system}' is required to build it, but I am a '{}'",
+            settings.systems.join("', '")
+        )));
+    }
+    if drv.builder.starts_with(b"builtin:") {
+        return Err(setup_failure(format!(
+            "the builtin builder '{}' is not supported yet",
+            drv.builder
+        )));
+    }
+
+    // The outputs: kept from collection, locked, and checked again (another
+    // process may have built them meanwhile).
+    let output_paths: Vec<StorePath> = node.outputs.iter().map(|(_, p)| p.clone()).collect();
+    for path in &output_paths {
+        drop(store.add_temp_root(path).map_err(|e| fail(&e))?);
+    }
+    let locks = store
+        .lock_outputs(output_paths.iter().cloned())
+        .map_err(|e| fail(&e))?;
+    let mut all_valid = true;
+    for name in &node.wanted {
+        if let Some(path) = node.output_path(name) {
+            all_valid &= store.is_valid(path).map_err(|e| fail(&e))?;
+        }
+    }
+    if all_valid {
+        return Ok(Prepared::AlreadyValid);
+    }
+
+    // The input closure.
+    let mut roots: BTreeSet<StorePath> = drv.input_sources.clone();
+    for (input, outputs) in &node.inputs {
+        for name in outputs {
+            if let Some(path) = graph.nodes[*input].output_path(name) {
+                roots.insert(path.clone());
+            }
+        }
+    }
+    for root in &roots {
+        drop(store.add_temp_root(root).map_err(|e| fail(&e))?);
+    }
+    let roots: Vec<StorePath> = roots.into_iter().collect();
+    let closure = store.closure(&roots).map_err(|e| fail(&e))?;
+    let mut infos: BTreeMap<StorePath, PathInfo> = BTreeMap::new();
+    for path in &closure {
+        if let Some(info) = store.path_info(path).map_err(|e| fail(&e))? {
+            infos.insert(path.clone(), info);
+        }
+    }
+
+    // The environment and the build directory's files.
+    let staging = store.build_staging_dir().map_err(|e| fail(&e))?;
+    let parent = settings
+        .build_dir_parent
+        .clone()
+        .unwrap_or_else(std::env::temp_dir);
+    let build_dir = tempfile::Builder::new()
+        .prefix(&format!("cairn-build-{}-", node.drv_path.name()))
+        .tempdir_in(&parent)
+        .map_err(|e| fail(&e))?;
+    let build_top = if settings.sandbox {
+        setup::BUILD_DIR.to_owned()
+    } else {
+        build_dir.path().to_string_lossy().into_owned()
+    };
+    let mut export = |paths: &BTreeSet<StorePath>| export_closure(store, paths);
+    let caller_env =
+        |name: &str| std::env::var_os(name).map(|v| BString::from(v.as_bytes().to_vec()));
+    let store_dir = store.store_dir().clone();
+    let builder_setup = {
+        let mut cx = SetupContext {
+            store_dir: &store_dir,
+            drv_path: &node.drv_path,
+            outputs: &node.outputs,
+            cores: settings.cores,
+            build_top: &build_top,
+            inputs: &closure,
+            export: &mut export,
+            caller_env: &caller_env,
+        };
+        setup::builder_setup(drv, &mut cx).map_err(|e| fail(&e))?
+    };
+    for (name, contents, builders) in &builder_setup.files {
+        let path = build_dir.path().join(name);
+        std::fs::write(&path, contents).map_err(|e| fail(&e))?;
+        if *builders && let Some(user) = user {
+            std::os::unix::fs::chown(&path, Some(user.uid), Some(user.gid))
+                .map_err(|e| fail(&e))?;
+        }
+    }
+
+    let builder = PathBuf::from(std::ffi::OsStr::from_bytes(&drv.builder));
+    let outputs_dir = if settings.sandbox {
+        staging.path().to_path_buf()
+    } else {
+        store.real_path(&output_paths[0]).parent().map_or_else(
+            || staging.path().to_path_buf(),
+            std::path::Path::to_path_buf,
+        )
+    };
+    let mut spec = SandboxSpec::new(builder, build_dir.path(), outputs_dir);
+    spec.store_dir = PathBuf::from(store_dir.as_str());
+    spec.args = builder_setup
+        .args
+        .iter()
+        .map(|a| std::ffi::OsStr::from_bytes(a).to_owned())
+        .collect();
+    spec.env = builder_setup
+        .env
+        .iter()
+        .map(|(k, v)| {
+            (
+                std::ffi::OsStr::from_bytes(k).to_owned(),
+                std::ffi::OsStr::from_bytes(v).to_owned(),
+            )
+        })
+        .collect();
+    spec.inputs = closure
+        .iter()
+        .map(|p| BindPath::new(store_dir.display_path(p), store.real_path(p)))
+        .collect();
+    spec.extra_paths = settings.sandbox_paths.clone();
+    spec.network = drv.fixed_output().is_some();
+    spec.timeout = settings.timeout;
+    spec.max_silent = settings.max_silent;
+    spec.build_user = user;
+    spec.scratch_dir = settings.scratch_dir.clone();
+
+    if !settings.sandbox {
+        // Without the sandbox the builder writes the outputs in place; what
+        // an earlier, unregistered attempt left there goes first.
+        for path in &output_paths {
+            if !store.is_valid(path).map_err(|e| fail(&e))? {
+                let real = store.real_path(path);
+                unsandboxed::remove_leftover(&real).map_err(|e| fail(&e))?;
+            }
+        }
+    }
+    let job = Job {
+        idx,
+        drv: node.drv_path.clone(),
+        spec,
+        outputs: OutputContext {
+            store_dir,
+            drv_path: node.drv_path.clone(),
+            drv: drv.clone(),
+            outputs: node.outputs.clone(),
+            inputs: infos,
+        },
+        log_dir: log_dir.to_path_buf(),
+    };
+    Ok(Prepared::Job(
+        Box::new(job),
+        Held {
+            _staging: staging,
+            _build_dir: build_dir,
+            locks,
+            user,
+        },
+    ))
+}
+
+/// The closure `exportReferencesGraph` exports: the paths' closure, plus
+/// the closures of the outputs of derivations in it.
+fn export_closure(
+    store: &LocalStore,
+    paths: &BTreeSet<StorePath>,
+) -> Result<Vec<PathInfo>, BuildError> {
+    let roots: Vec<StorePath> = paths.iter().cloned().collect();
+    let mut closure = store.closure(&roots)?;
+    let drvs: Vec<StorePath> = closure
+        .iter()
+        .filter(|p| p.name().as_str().ends_with(".drv"))
+        .cloned()
+        .collect();
+    for drv_path in drvs {
+        let drv = graph::read_derivation(store, &drv_path)?;
+        let outputs =
+            drv.output_paths(store.store_dir())
+                .map_err(|source| BuildError::Derivation {
+                    path: store.store_dir().display_path(&drv_path),
+                    source,
+                })?;
+        let outputs: Vec<StorePath> = outputs.into_iter().map(|(_, p)| p).collect();
+        closure.extend(store.closure(&outputs)?);
+    }
+    let mut infos = Vec::with_capacity(closure.len());
+    for path in closure {
+        if let Some(info) = store.path_info(&path)? {
+            infos.push(info);
+        }
+    }
+    Ok(infos)
+}
+
+/// Runs one build on a worker thread: the builder, then its outputs.
+fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done {
+    let drv = job.drv.clone();
+    let mut live = |chunk: &[u8]| progress.log(&drv, chunk);
+    let mut sink = match LogSink::create(&job.log_dir, &job.drv, settings.compress_logs, &mut live)
+    {
+        Ok(sink) => sink,
+        Err(e) => {
+            return Done {
+                idx: job.idx,
+                result: Err((
+                    FailureKind::Setup(format!("cannot create the build log: {e}")),
+                    Vec::new(),
+                )),
+                log_path: None,
+            };
+        }
+    };
+    let log_path = sink.path().to_path_buf();
+    progress.started(&job.drv, &log_path);
+    let outcome = if settings.sandbox {
+        crate::run(&job.spec, &mut sink).map_err(|e| error_chain(&e))
+    } else {
+        unsandboxed::run(&job.spec, &mut sink).map_err(|e| error_chain(&e))
+    };
+    let (tail, _) = sink.finish();
+    let result = match outcome {
+        Err(message) => Err((FailureKind::Setup(message), tail)),
+        Ok(outcome) if !outcome.success() => Err((FailureKind::Builder(outcome.status), tail)),
+        Ok(_) => process_outputs(&job.outputs, &job.spec.outputs_dir)
+            .map_err(|message| (FailureKind::Outputs(message), tail)),
+    };
+    Done {
+        idx: job.idx,
+        result,
+        log_path: Some(log_path),
+    }
+}
+
+/// An error with its causes, on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,383 @@
+//! Serving a local store as a binary cache over HTTP, as `nix-serve` does.
+//!
+//! | request | answer |
+//! | --- | --- |
+//! | `GET /nix-cache-info` | `StoreDir`, `WantMassQuery: 1`, `Priority` |
+//! | `GET /<hash>.narinfo` | the path's narinfo, signed on the fly with the server's key |
+//! | `GET /nar/<hash>-<nar hash>.nar` | the path's NAR, uncompressed, streamed |
+//! | `HEAD` of any of these | the same headers, no body |
+//! | anything else, or a path not in the store | 404 |
+//!
+//! Each request runs on its own thread (up to a bound) with a store
+//! handle from a small pool. A NAR is serialised straight from the store
+//! into the connection through a pipe, so memory stays bounded whatever
+//! its size; its length is known from the store's record, so the client
+//! gets a `Content-Length` and can tell a truncated answer.
+
+use std::collections::BTreeSet;
+use std::io::{BufWriter, Cursor, Read};
+use std::net::SocketAddr;
+use std::sync::{Arc, Condvar, Mutex};
+
+use cairn_store::local::{LocalStore, LocalStoreConfig, LocalStoreError};
+use cairn_store::path::StorePath;
+use thiserror::Error;
+use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+
+use crate::cache_info::NixCacheInfo;
+use crate::keys::SecretKey;
+use crate::narinfo::{Compression, NarInfo};
+use crate::signature::Signature;
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Signs every narinfo served with this key.
+    pub secret_key: Option<SecretKey>,
+    /// The priority announced in `nix-cache-info` (lower is preferred).
+    pub priority: Option<i32>,
+    /// The most requests answered at once; more wait.
+    pub max_concurrent: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            secret_key: None,
+            priority: None,
+            max_concurrent: 256,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] LocalStoreError),
+}
+
+/// A binary-cache server over one local store.
+pub struct CacheServer {
+    server: Arc<Server>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: LocalStoreConfig,
+    options: ServeOptions,
+    stores: Mutex<Vec<LocalStore>>,
+    running: Mutex<usize>,
+    slot_free: Condvar,
+}
+
+impl CacheServer {
+    /// Listens on `addr` (`127.0.0.1:8080`; port 0 picks a free one) for
+    /// the store described by `config`, which is opened once here to fail
+    /// early when it cannot be.
+    pub fn bind(
+        addr: &str,
+        config: LocalStoreConfig,
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
+        let first = LocalStore::open(config.clone())?;
+        let server = Server::http(addr).map_err(|e| ServeError::Bind {
+            addr: addr.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(CacheServer {
+            server: Arc::new(server),
+            shared: Arc::new(Shared {
+                config,
+                options,
+                stores: Mutex::new(vec![first]),
+                running: Mutex::new(0),
+                slot_free: Condvar::new(),
+            }),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.server.server_addr().to_ip()
+    }
+
+    /// A handle that stops [`CacheServer::run`] from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper(Arc::clone(&self.server))
+    }
+
+    /// Answers requests until stopped.
+    pub fn run(&self) {
+        while let Ok(request) = self.server.recv() {
+            self.shared.acquire_slot();
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new()
+                .name("cairn-serve".into())
+                .spawn(move || {
+                    shared.handle(request);
+                    shared.release_slot();
+                });
+            if spawned.is_err() {
+                // No thread: the request is dropped (the client sees the
+                // connection close) and the slot given back.
+                self.shared.release_slot();
+            }
+        }
+    }
+}
+
+/// Stops a running [`CacheServer`].
+#[derive(Clone)]
+pub struct Stopper(Arc<Server>);
+
+impl Stopper {
+    /// Makes `run` return once the requests under way are handed off.
+    pub fn stop(&self) {
+        self.0.unblock();
+    }
+}
+
+fn header(name: &str, value: &str) -> Option<Header> {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+}
+
+type Reply = Response<Box<dyn Read + Send>>;
+
+fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+    let len = body.len();
+    let mut response = Response::new(
+        StatusCode(status),
+        Vec::new(),
+        Box::new(Cursor::new(body)) as Box<dyn Read + Send>,
+        Some(len),
+        None,
+    );
+    if let Some(h) = header("Content-Type", content_type) {
+        response.add_header(h);
+    }
+    response
+}
+
+fn not_found() -> Reply {
+    reply(404, "text/plain", b"not found\n".to_vec())
+}
+
+impl Shared {
+    fn acquire_slot(&self) {
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *running >= self.options.max_concurrent.max(1) {
+            running = self
+                .slot_free
+                .wait(running)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *running += 1;
+    }
+
+    fn release_slot(&self) {
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *running = running.saturating_sub(1);
+        self.slot_free.notify_one();
+    }
+
+    fn handle(&self, request: Request) {
+        let head = *request.method() == Method::Head;
+        let response = if matches!(request.method(), Method::Get | Method::Head) {
+            let url = request
+                .url()
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            self.answer(&url, head)
+                .unwrap_or_else(|error| reply(500, "text/plain", format!("{error}\n").into_bytes()))
+        } else {
+            reply(405, "text/plain", b"only GET and HEAD\n".to_vec())
+        };
+        // The client may have gone; nothing to do about it.
+        let _ = request.respond(response);
+    }
+
+    /// Runs `f` with a store handle from the pool.
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&LocalStore) -> Result<T, LocalStoreError>,
+    ) -> Result<T, LocalStoreError> {
+        let pooled = self
+            .stores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let store = match pooled {
+            Some(store) => store,
+            None => LocalStore::open(self.config.clone())?,
+        };
+        let result = f(&store);
+        self.stores
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(store);
+        result
+    }
+
+    fn answer(&self, url: &str, head: bool) -> Result<Reply, LocalStoreError> {
+        if url == "/nix-cache-info" {
+            let info = NixCacheInfo {
+                store_dir: Some(self.config.store_dir.clone()),
+                want_mass_query: Some(true),
+                priority: self.options.priority,
+            };
+            return Ok(reply(
+                200,
+                "text/x-nix-cache-info",
+                info.to_string().into_bytes(),
+            ));
+        }
+        if let Some(hash_part) = url
+            .strip_prefix('/')
+            .and_then(|u| u.strip_suffix(".narinfo"))
+        {
+            return self.narinfo(hash_part);
+        }
+        if let Some(name) = url
+            .strip_prefix("/nar/")
+            .and_then(|u| u.strip_suffix(".nar"))
+        {
+            return self.nar(name, head);
+        }
+        Ok(not_found())
+    }
+
+    fn narinfo(&self, hash_part: &str) -> Result<Reply, LocalStoreError> {
+        if !is_hash_part(hash_part) {
+            return Ok(not_found());
+        }
+        let found = self.with_store(|store| match store.path_from_hash_part(hash_part)? {
+            Some(path) => store.path_info(&path),
+            None => Ok(None),
+        })?;
+        let Some(info) = found else {
+            return Ok(not_found());
+        };
+        let signatures: BTreeSet<Signature> = info
+            .signatures
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let mut narinfo = NarInfo {
+            store_dir: self.config.store_dir.clone(),
+            url: format!(
+                "nar/{}-{}.nar",
+                info.path.hash_part(),
+                info.nar_hash.to_nix_base32()
+            ),
+            store_path: info.path,
+            compression: Compression::None,
+            file_hash: None,
+            file_size: None,
+            nar_hash: info.nar_hash,
+            nar_size: info.nar_size,
+            references: info.references,
+            deriver: info.deriver,
+            system: None,
+            signatures,
+            ca: info.ca,
+        };
+        if let Some(key) = &self.options.secret_key {
+            narinfo.sign(key);
+        }
+        Ok(reply(
+            200,
+            "text/x-nix-narinfo",
+            narinfo.to_string().into_bytes(),
+        ))
+    }
+
+    fn nar(&self, name: &str, head: bool) -> Result<Reply, LocalStoreError> {
+        let Some((hash_part, nar_hash)) = name.split_once('-') else {
+            return Ok(not_found());
+        };
+        if !is_hash_part(hash_part) {
+            return Ok(not_found());
+        }
+        let found = self.with_store(|store| match store.path_from_hash_part(hash_part)? {
+            Some(path) => Ok(store
+                .path_info(&path)?
+                .map(|info| (store.real_path(&path), info))),
+            None => Ok(None),
+        })?;
+        // The NAR hash in the URL pins the contents: a path deleted and
+        // re-added differently meanwhile is not served under the old URL.
+        let Some((real_path, info)) =
+            found.filter(|(_, info)| info.nar_hash.to_nix_base32() == nar_hash)
+        else {
+            return Ok(not_found());
+        };
+        let Ok(len) = usize::try_from(info.nar_size) else {
+            return Ok(not_found());
+        };
+        let body: Box<dyn Read + Send> = if head {
+            Box::new(std::io::empty())
+        } else {
+            stream_nar(real_path, &info.path)?
+        };
+        let mut response = Response::new(StatusCode(200), Vec::new(), body, Some(len), None);
+        if let Some(h) = header("Content-Type", "application/x-nix-nar") {
+            response.add_header(h);
+        }
+        Ok(response)
+    }
+}
+
+/// A reader of the NAR of `real_path`, written by a helper thread into a
+/// pipe: memory use is the pipe's buffer, whatever the NAR's size. If the
+/// client goes away, the writer fails and the thread ends.
+fn stream_nar(
+    real_path: std::path::PathBuf,
+    path: &StorePath,
+) -> Result<Box<dyn Read + Send>, LocalStoreError> {
+    let (reader, writer) = std::io::pipe().map_err(|e| LocalStoreError::Io {
+        action: "creating a pipe for",
+        path: real_path.clone(),
+        source: e,
+    })?;
+    let name = format!("cairn-nar-{}", path.hash_part());
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            // An error ends the stream early; the client sees fewer bytes
+            // than Content-Length and refuses the NAR.
+            let _ =
+                cairn_store::nar::dump_path(&real_path, BufWriter::with_capacity(64 << 10, writer));
+        })
+        .map_err(|e| LocalStoreError::Io {
+            action: "starting a thread to serialise",
+            path: std::path::PathBuf::from(path.to_string()),
+            source: e,
+        })?;
+    Ok(Box::new(reader))
+}
+
+/// 32 characters of Nix's base32 alphabet.
+fn is_hash_part(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b"0123456789abcdfghijklmnpqrsvwxyz".contains(&b))
+}
