@@ -44,6 +44,21 @@ pub fn input_addressed_output_path(
 }
 
 impl Derivation {
+    /// Parses the contents of the `.drv` file at `drv_path`, which gives the
+    /// derivation its name (the file's name without `.drv`).
+    pub fn from_drv_file(
+        bytes: &[u8],
+        store_dir: &StoreDir,
+        drv_path: &StorePath,
+    ) -> Result<Derivation, DerivationError> {
+        let name = drv_path
+            .name()
+            .as_str()
+            .strip_suffix(".drv")
+            .ok_or_else(|| DerivationError::Read(format!("'{drv_path}' is not a .drv file")))?;
+        aterm::parse(bytes, store_dir, StorePathName::new(name)?)
+    }
+
     /// The `.drv` file's contents: the ATerm form.
     pub fn to_aterm(&self, store_dir: &StoreDir) -> Result<Vec<u8>, DerivationError> {
         aterm::print(self, store_dir)

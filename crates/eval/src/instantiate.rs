@@ -260,11 +260,5 @@ fn read_from_store(
     let bytes = store
         .read_file(path)
         .map_err(|e| DerivationError::Read(e.to_string()))?;
-    let name = path
-        .name()
-        .as_str()
-        .strip_suffix(".drv")
-        .and_then(|n| StorePathName::new(n).ok())
-        .ok_or_else(|| DerivationError::Read(format!("'{path}' is not a .drv file")))?;
-    cairn_derivation::aterm::parse(&bytes, store.store_dir(), name)
+    Derivation::from_drv_file(&bytes, store.store_dir(), path)
 }

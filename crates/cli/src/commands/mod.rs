@@ -4,6 +4,7 @@ mod build;
 mod cache;
 mod completions;
 mod copy;
+mod derivation;
 mod eval;
 mod instantiate;
 mod log;
@@ -25,6 +26,8 @@ pub enum Command {
     Completions(completions::Args),
     /// Evaluate a Nix expression and print its value (as `nix-instantiate --eval`).
     Eval(eval::Args),
+    /// Work with store derivations (`show`).
+    Derivation(derivation::Args),
     /// Write the derivations of an expression to the store (as `nix-instantiate`).
     Instantiate(instantiate::Args),
     /// Print the build log of a derivation or of a path it built.
@@ -42,6 +45,7 @@ pub(crate) fn run(global: &GlobalOptions, command: Command) -> Result<(), Failur
         Command::Copy(args) => copy::run(global, args),
         Command::Completions(args) => completions::run(args),
         Command::Eval(args) => eval::run(global, args),
+        Command::Derivation(args) => derivation::run(global, args),
         Command::Instantiate(args) => instantiate::run(global, args),
         Command::Log(args) => log::run(global, args),
         Command::Profile(args) => profile::run(global, args),

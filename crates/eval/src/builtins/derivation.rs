@@ -110,8 +110,10 @@ fn build_derivation(m: &mut Machine, attrs: &Attrs, name: &str, span: Span) -> E
     let mut outputs: Option<Vec<String>> = None;
     let mut fixed = FixedOutputAttrs::default();
 
-    for (key, value) in attrs.sorted_by_name() {
-        let key = key.as_str();
+    for (sym, value) in attrs.sorted_by_name() {
+        let key = sym.as_str();
+        // Errors point at the attribute's definition when it is known.
+        let span = attrs.position(*sym).unwrap_or(span);
         if key == "__ignoreNulls" {
             continue;
         }
