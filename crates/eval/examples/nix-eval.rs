@@ -18,7 +18,9 @@ fn main() {
         None => match args.iter().find(|a| !a.starts_with("--")) {
             Some(f) => ev.eval_file(Path::new(f)),
             None => {
-                eprintln!("usage: nix-eval [--strict] [--json | --xml [--no-location]] (-E EXPR | FILE)");
+                eprintln!(
+                    "usage: nix-eval [--strict] [--json | --xml [--no-location]] (-E EXPR | FILE)"
+                );
                 std::process::exit(2);
             }
         },

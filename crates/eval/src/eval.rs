@@ -396,7 +396,8 @@ impl Machine {
         };
         if def.dynamics.is_empty() {
             entries.sort_by_key(|e| e.0);
-            let attrs = Attrs::from_sorted(entries).with_positions(AttrPos::One(def.positions.clone()));
+            let attrs =
+                Attrs::from_sorted(entries).with_positions(AttrPos::One(def.positions.clone()));
             return Ok(Value::Attrs(Rc::new(attrs)));
         }
         let mut spans = Vec::new();

@@ -283,11 +283,10 @@ impl Attrs {
     /// Where attribute `name` was defined, if known.
     pub fn position(&self, name: Symbol) -> Option<Span> {
         self.get(name)?;
-        self.pos.tables().iter().find_map(|t| {
-            t.binary_search_by_key(&name, |e| e.0)
-                .ok()
-                .map(|i| t[i].1)
-        })
+        self.pos
+            .tables()
+            .iter()
+            .find_map(|t| t.binary_search_by_key(&name, |e| e.0).ok().map(|i| t[i].1))
     }
 
     /// Looks an attribute up.
@@ -404,6 +403,22 @@ impl Env {
             slots: RefCell::new(slots),
             parent,
         })
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // A chain of thunks, each holding the frame of the previous one
+        // (`f (n + 1)` looping), would otherwise be freed recursively.
+        let slots = std::mem::take(self.slots.get_mut());
+        if slots.iter().any(|v| {
+            !matches!(
+                v,
+                Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)
+            )
+        }) {
+            deferred_drop(Garbage::Values(slots));
+        }
     }
 }
 

@@ -101,7 +101,12 @@ fn evaluated_string(v: &Value) -> Option<String> {
 impl Machine {
     /// Renders `v` as Nix's XML document; string contexts met are merged
     /// into `ctx`.
-    pub fn to_xml(&mut self, v: &Value, opts: XmlOptions, ctx: &mut NixString) -> EvalResult<String> {
+    pub fn to_xml(
+        &mut self,
+        v: &Value,
+        opts: XmlOptions,
+        ctx: &mut NixString,
+    ) -> EvalResult<String> {
         let mut w = Writer {
             out: String::from("<?xml version='1.0' encoding='utf-8'?>\n"),
             depth: 0,
@@ -129,7 +134,11 @@ impl Machine {
         ctx: &mut NixString,
         drvs_seen: &mut FxHashSet<String>,
     ) -> EvalResult<()> {
-        let v = if opts.strict { self.force(v)? } else { v.resolved() };
+        let v = if opts.strict {
+            self.force(v)?
+        } else {
+            v.resolved()
+        };
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || {
             match &v {
                 Value::Int(i) => w.empty("int", &one("value", i.to_string())),
@@ -203,7 +212,8 @@ impl Machine {
                                 pat.insert("ellipsis", "1".to_owned());
                             }
                             w.open("attrspat", &pat);
-                            let mut names: Vec<&str> = formals.iter().map(|f| f.0.as_str()).collect();
+                            let mut names: Vec<&str> =
+                                formals.iter().map(|f| f.0.as_str()).collect();
                             names.sort_unstable();
                             for n in names {
                                 w.empty("attr", &one("name", n));

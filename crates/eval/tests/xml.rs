@@ -52,7 +52,11 @@ fn xml_matches_nix_with_every_flag() {
                 cmd.arg("--no-location");
             }
             let out = oracle.run(cmd.arg(&nix));
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             assert_eq!(
                 ours(&nix, strict, location),
                 String::from_utf8_lossy(&out.stdout),

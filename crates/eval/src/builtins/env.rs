@@ -28,10 +28,12 @@ pub(super) const BUILTINS: &[Builtin] = &[
     b("unsafeGetAttrPos", 2, |m, a, s| {
         let name = m.force_string(&a[0], s)?;
         let set = m.force_attrs(&a[1], s)?;
-        Ok(match set.position(crate::symbol::Symbol::intern(&name.text)) {
-            Some(at) => m.pos_value(at),
-            None => Value::Null,
-        })
+        Ok(
+            match set.position(crate::symbol::Symbol::intern(&name.text)) {
+                Some(at) => m.pos_value(at),
+                None => Value::Null,
+            },
+        )
     }),
 ];
 

@@ -34,7 +34,10 @@ pub(super) fn constants(m: &Machine) -> Vec<(Symbol, Value)> {
         .map(|e| {
             attrs(vec![
                 ("path", Value::string(e.path.to_string_lossy().into_owned())),
-                ("prefix", Value::string(e.prefix.clone().unwrap_or_default())),
+                (
+                    "prefix",
+                    Value::string(e.prefix.clone().unwrap_or_default()),
+                ),
             ])
         })
         .collect();

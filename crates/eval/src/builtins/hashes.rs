@@ -14,7 +14,10 @@ use crate::span::Span;
 use crate::symbol::Symbol;
 use crate::value::Value;
 
-pub(super) const BUILTINS: &[Builtin] = &[b("hashFile", 2, hash_file), b("convertHash", 1, convert_hash)];
+pub(super) const BUILTINS: &[Builtin] = &[
+    b("hashFile", 2, hash_file),
+    b("convertHash", 1, convert_hash),
+];
 
 /// The hash algorithms Nix knows.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -131,7 +134,12 @@ pub(crate) fn parse_hash(text: &str, algo: Option<Algo>) -> Result<(Algo, Vec<u8
         }
     };
     let size = algo.size();
-    let bad = || format!("hash '{text}' has wrong length for hash algorithm '{}'", algo.name());
+    let bad = || {
+        format!(
+            "hash '{text}' has wrong length for hash algorithm '{}'",
+            algo.name()
+        )
+    };
     let bytes = if sri {
         BASE64.decode(body.as_bytes()).map_err(|_| bad())?
     } else if body.len() == size * 2 {
@@ -169,16 +177,18 @@ fn hash_file(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
 fn convert_hash(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let args = m.force_attrs(&a[0], s)?;
     let get = |name: &str| args.get(Symbol::intern(name)).cloned();
-    let hash = get("hash").ok_or_else(|| {
-        EvalError::other("attribute 'hash' missing in call to 'convertHash'", s)
-    })?;
+    let hash = get("hash")
+        .ok_or_else(|| EvalError::other("attribute 'hash' missing in call to 'convertHash'", s))?;
     let hash = m.force_string(&hash, s)?;
     let algo = match get("hashAlgo") {
         Some(v) => Some(algo_arg(m, &v, s)?),
         None => None,
     };
     let format = get("toHashFormat").ok_or_else(|| {
-        EvalError::other("attribute 'toHashFormat' missing in call to 'convertHash'", s)
+        EvalError::other(
+            "attribute 'toHashFormat' missing in call to 'convertHash'",
+            s,
+        )
     })?;
     let format = m.force_string(&format, s)?;
     let (algo, bytes) = parse_hash(&hash.text, algo).map_err(|e| EvalError::other(e, s))?;
@@ -189,7 +199,9 @@ fn convert_hash(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
         "sri" => format!("{}-{}", algo.name(), BASE64.encode(&bytes)),
         other => {
             return Err(EvalError::other(
-                format!("unknown hash format '{other}', expect 'base16', 'base32', 'base64', or 'sri'"),
+                format!(
+                    "unknown hash format '{other}', expect 'base16', 'base32', 'base64', or 'sri'"
+                ),
                 s,
             ));
         }

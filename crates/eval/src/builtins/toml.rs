@@ -18,7 +18,8 @@ pub(super) const BUILTINS: &[Builtin] = &[b("fromTOML", 1, from_toml)];
 fn from_toml(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let src = m.force_string(&a[0], s)?;
     let fail = |msg: String| EvalError::other(format!("while parsing a TOML string: {msg}"), s);
-    let table: ::toml::Table = ::toml::from_str(&src.text).map_err(|e| fail(e.message().to_owned()))?;
+    let table: ::toml::Table =
+        ::toml::from_str(&src.text).map_err(|e| fail(e.message().to_owned()))?;
     convert_table(table).map_err(fail)
 }
 
@@ -37,9 +38,12 @@ fn convert(v: ::toml::Value) -> Result<Value, String> {
         ::toml::Value::Float(f) => Value::Float(f),
         ::toml::Value::Boolean(b) => Value::Bool(b),
         ::toml::Value::Datetime(_) => return Err("Dates and times are not supported".to_owned()),
-        ::toml::Value::Array(items) => {
-            Value::list(items.into_iter().map(convert).collect::<Result<Vec<_>, _>>()?)
-        }
+        ::toml::Value::Array(items) => Value::list(
+            items
+                .into_iter()
+                .map(convert)
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
         ::toml::Value::Table(t) => convert_table(t)?,
     })
 }

@@ -215,8 +215,11 @@ impl Lowerer<'_> {
 
     pub(super) fn pset(&mut self, set: PSet, rec: bool, span: Span) -> LResult<AttrsDef> {
         let froms = self.lower_froms(&set.froms)?;
-        let mut positions: Vec<(Symbol, Span)> =
-            set.statics.iter().map(|(sym, _, site)| (*sym, *site)).collect();
+        let mut positions: Vec<(Symbol, Span)> = set
+            .statics
+            .iter()
+            .map(|(sym, _, site)| (*sym, *site))
+            .collect();
         positions.sort_by_key(|p| p.0);
         let statics = set
             .statics
