@@ -129,3 +129,19 @@ fn errors_show_the_location_and_the_source_line() {
         "no source line in\n{stderr}"
     );
 }
+
+#[test]
+fn xml_output_is_what_nix_printed() {
+    // `tests/xml/<name>.xml` is `nix-instantiate --eval --strict --xml
+    // --no-location <name>.nix` from real Nix.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../eval/tests/xml");
+    let nix = dir.join("nested.nix");
+    let out = cairn_eval(&["--strict", "--xml", "--no-location", nix.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read_to_string(dir.join("nested.xml")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+}

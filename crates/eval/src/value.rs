@@ -422,6 +422,24 @@ impl Env {
     }
 }
 
+impl Drop for Env {
+    fn drop(&mut self) {
+        // A chain of thunks, each holding the frame of the previous one
+        // (`f (n + 1)` looping), would otherwise be freed recursively.
+        // Only a thunk or closure freed together with this frame can start
+        // such a chain; shared ones just lose a reference.
+        let slots = self.slots.get_mut();
+        let chains = slots.iter().any(|v| match v {
+            Value::Thunk(t) => Rc::strong_count(&t.0) == 1,
+            Value::Lambda(c) => Rc::strong_count(c) == 1,
+            _ => false,
+        });
+        if chains {
+            deferred_drop(Garbage::Values(std::mem::take(slots)));
+        }
+    }
+}
+
 /// A shared, updatable suspended computation.
 #[derive(Clone, Debug)]
 pub struct Thunk(pub(crate) Rc<RefCell<ThunkState>>);

@@ -58,6 +58,24 @@ pub fn all() -> Vec<Workload> {
             ],
         },
         Workload {
+            name: "instantiate-5000",
+            about: "write the .drv files of 5,000 interdependent derivations to a fresh store: `cairn instantiate` vs `nix-instantiate`",
+            setup: derivation_graph,
+            reset: fresh_stores,
+            cairn: &[
+                "--store",
+                "{dir}/cairn-store",
+                "instantiate",
+                "{dir}/graph.nix",
+            ],
+            nix: &[
+                "nix-instantiate",
+                "--store",
+                "{dir}/nix-store",
+                "{dir}/graph.nix",
+            ],
+        },
+        Workload {
             name: "build-chain-500",
             about: "build 500 trivial derivations, each needing the previous: `cairn build -j 2` vs `nix-store -r -j 2`",
             setup: chain_500,
@@ -107,6 +125,79 @@ pub fn all() -> Vec<Workload> {
                 "-j",
                 "2",
                 "{dir}/top.drv",
+            ],
+        },
+        Workload {
+            name: "fib30",
+            about: "evaluator: naive Fibonacci of 30 (1.6 million calls): `cairn eval --strict` vs `nix-instantiate --eval --strict`",
+            setup: eval_fib30,
+            reset: nothing,
+            cairn: &["eval", "--strict", "{dir}/fib30.nix"],
+            nix: &["nix-instantiate", "--eval", "--strict", "{dir}/fib30.nix"],
+        },
+        Workload {
+            name: "attrs200k",
+            about: "evaluator: build, update, map and sum a 200,000-attribute set: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
+            setup: eval_attrs200k,
+            reset: nothing,
+            cairn: &["eval", "--strict", "{dir}/attrs200k.nix"],
+            nix: &[
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "{dir}/attrs200k.nix",
+            ],
+        },
+        Workload {
+            name: "strings200k",
+            about: "evaluator: replaceStrings, split, toJSON and fromJSON over 200,000 strings: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
+            setup: eval_strings200k,
+            reset: nothing,
+            cairn: &["eval", "--strict", "{dir}/strings200k.nix"],
+            nix: &[
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "{dir}/strings200k.nix",
+            ],
+        },
+        Workload {
+            name: "overlays60",
+            about: "evaluator: a 60-overlay fixpoint over a 10,000-package set: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
+            setup: eval_overlays60,
+            reset: nothing,
+            cairn: &["eval", "--strict", "{dir}/overlays60.nix"],
+            nix: &[
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "{dir}/overlays60.nix",
+            ],
+        },
+        Workload {
+            name: "sort200k",
+            about: "evaluator: sort 200,000 integers with a Nix comparator, then a 200,000-key genericClosure: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
+            setup: eval_sort200k,
+            reset: nothing,
+            cairn: &["eval", "--strict", "{dir}/sort200k.nix"],
+            nix: &[
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "{dir}/sort200k.nix",
+            ],
+        },
+        Workload {
+            name: "foldl1e6",
+            about: "evaluator: foldl' (+) over a list of 10^6 integers: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
+            setup: eval_foldl1e6,
+            reset: nothing,
+            cairn: &["eval", "--strict", "{dir}/foldl1e6.nix"],
+            nix: &[
+                "nix-instantiate",
+                "--eval",
+                "--strict",
+                "{dir}/foldl1e6.nix",
             ],
         },
     ]
@@ -220,4 +311,118 @@ fn make_writable(path: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the expression of evaluator workload `name` to `{dir}/{name}.nix`.
+fn write_expr(dir: &Path, name: &str, text: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(format!("{name}.nix")), text)?;
+    Ok(())
+}
+
+fn eval_fib30(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "fib30",
+        "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 30\n",
+    )
+}
+
+fn eval_attrs200k(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "attrs200k",
+        r#"let
+  n = 200000;
+  s = builtins.listToAttrs (builtins.genList (i: { name = "a${toString i}"; value = i; }) n);
+  u = s // builtins.listToAttrs (builtins.genList (i: { name = "a${toString (i * 2)}"; value = 0; }) (n / 2));
+  m = builtins.mapAttrs (k: v: v + 1) u;
+in builtins.foldl' (a: b: a + b) 0 (builtins.attrValues m)
+"#,
+    )
+}
+
+fn eval_strings200k(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "strings200k",
+        r#"let
+  n = 200000;
+  items = builtins.genList (i: "item-${toString i}.value") n;
+  replaced = map (builtins.replaceStrings [ "-" "." ] [ "_" "/" ]) items;
+  pieces = map (s: builtins.length (builtins.split "[_/]" s)) replaced;
+  json = builtins.toJSON replaced;
+  back = builtins.fromJSON json;
+in [ (builtins.length back) (builtins.foldl' (a: b: a + b) 0 pieces) (builtins.stringLength json) ]
+"#,
+    )
+}
+
+fn eval_overlays60(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "overlays60",
+        r#"let
+  fix = f: let x = f x; in x;
+  size = 10000;
+  name = i: "pkg${toString i}";
+  base = final: builtins.listToAttrs (builtins.genList (i: {
+    name = name i;
+    value = { pname = name i; version = i; deps = if i == 0 then [ ] else [ final.${name (i - 1)}.pname ]; };
+  }) size);
+  # Overlay j bumps every sixth package (those with index j mod 6).
+  overlay = j: final: prev: let r = j - (j / 6) * 6; in builtins.listToAttrs (builtins.genList (i: let n = name (i * 6 + r); in {
+    name = n;
+    value = prev.${n} // { version = prev.${n}.version + 1; };
+  }) ((size - r + 5) / 6));
+  composed = builtins.foldl' (f: o: final: let prev = f final; in prev // o final prev) base (builtins.genList overlay 60);
+  pkgs = fix composed;
+in builtins.foldl' (acc: n: acc + pkgs.${n}.version + builtins.length pkgs.${n}.deps) 0 (builtins.attrNames pkgs)
+"#,
+    )
+}
+
+fn eval_sort200k(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "sort200k",
+        r#"let
+  n = 200000;
+  xs = builtins.genList (i: let x = i * 7919; in x - (x / 200003) * 200003) n;
+  sorted = builtins.sort (a: b: a < b) xs;
+  closure = builtins.genericClosure {
+    startSet = [ { key = 1; } ];
+    operator = item: if item.key >= n then [ ] else [ { key = item.key + 1; } { key = item.key * 2; } ];
+  };
+in [ (builtins.head sorted) (builtins.elemAt sorted 100000) (builtins.length closure) ]
+"#,
+    )
+}
+
+fn eval_foldl1e6(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "foldl1e6",
+        "builtins.foldl' (a: b: a + b) 0 (builtins.genList (i: i) 1000000)\n",
+    )
+}
+
+/// 5,000 derivations, each depending on the one before it and on the one
+/// at half its index: deep and shared, as a package set's graph is.
+fn derivation_graph(dir: &Path) -> anyhow::Result<()> {
+    write_expr(
+        dir,
+        "graph",
+        r#"let
+  mk = i: deps: derivation {
+    name = "node-${toString i}";
+    system = "x86_64-linux";
+    builder = "/bin/sh";
+    args = [ "-c" "echo ${toString i} > $out" ];
+    inherit deps;
+  };
+  nodes = builtins.genList (i: mk i (if i == 0 then [ ] else [ (builtins.elemAt nodes (i - 1)) (builtins.elemAt nodes (i / 2)) ])) 5000;
+in builtins.elemAt nodes 4999
+"#,
+    )
 }

@@ -241,7 +241,7 @@ fn generic_closure(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let start = get("startSet")?;
     let op = get("operator")?;
     let mut work: Vec<Value> = m.force_list(&start, s)?.iter().rev().cloned().collect();
-    let mut keys: Vec<Value> = Vec::new();
+    let mut keys = KeySet::default();
     let mut out = Vec::new();
     let key_sym = Symbol::intern("key");
     // Work list in order (Nix uses a deque from the front).
@@ -253,27 +253,75 @@ fn generic_closure(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
             .cloned()
             .ok_or_else(|| EvalError::other("attribute 'key' required", s))?;
         let key = m.force(&key)?;
-        // `keys` is kept sorted, like the std::set Nix uses.
-        let (mut lo, mut hi) = (0, keys.len());
-        let mut seen = false;
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match m.compare(&keys[mid], &key, s)? {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => {
-                    seen = true;
-                    break;
-                }
-            }
-        }
-        if seen {
+        if !keys.insert(m, key, s)? {
             continue;
         }
-        keys.insert(lo, key);
         out.push(e.clone());
         let next = m.apply(op.clone(), e, s)?;
         queue.extend(m.force_list(&next, s)?.iter().cloned());
     }
     Ok(Value::list(out))
+}
+
+/// The keys `genericClosure` has seen. Nix keeps them in a `std::set`
+/// ordered by value comparison; when every key is an integer, or every key
+/// a string, a hash set gives the same answers in constant time. Other keys
+/// (floats, lists, or a mix, which may need an error from comparing) use a
+/// sorted vector and real comparisons.
+#[derive(Default)]
+struct KeySet {
+    ints: rustc_hash::FxHashSet<i64>,
+    strings: rustc_hash::FxHashSet<String>,
+    /// Every key in insertion order while a hash set is in use.
+    seen: Vec<Value>,
+    /// Set once keys stop being all integers or all strings: sorted.
+    sorted: Option<Vec<Value>>,
+}
+
+impl KeySet {
+    /// Adds `key`; false when an equal key was already there.
+    fn insert(&mut self, m: &mut Machine, key: Value, s: Span) -> EvalResult<bool> {
+        if self.sorted.is_none() {
+            let fast = match (&key, self.seen.first()) {
+                (Value::Int(i), None | Some(Value::Int(_))) => Some(self.ints.insert(*i)),
+                (Value::String(t), None | Some(Value::String(_))) => {
+                    Some(self.strings.insert(t.text.clone()))
+                }
+                _ => None,
+            };
+            if let Some(new) = fast {
+                if new {
+                    self.seen.push(key);
+                }
+                return Ok(new);
+            }
+            let mut all = std::mem::take(&mut self.seen);
+            self.ints.clear();
+            self.strings.clear();
+            // All of one kind, so sorting them cannot fail.
+            let mut err = None;
+            all.sort_by(|a, b| {
+                m.compare(a, b, s).unwrap_or_else(|e| {
+                    err = Some(e);
+                    std::cmp::Ordering::Equal
+                })
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+            self.sorted = Some(all);
+        }
+        let keys = self.sorted.get_or_insert_with(Vec::new);
+        let (mut lo, mut hi) = (0, keys.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match m.compare(&keys[mid], &key, s)? {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(false),
+            }
+        }
+        keys.insert(lo, key);
+        Ok(true)
+    }
 }

@@ -1,0 +1,1 @@
+[ (builtins.split "(a*)+" "baab") (builtins.split "(|a)+" "aab") ]
