@@ -2,6 +2,7 @@
 
 mod commands;
 mod global;
+mod ifd;
 mod output;
 
 pub use commands::Command;

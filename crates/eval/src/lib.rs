@@ -14,6 +14,7 @@ pub mod lower;
 pub mod ops;
 pub mod pos;
 pub mod print;
+mod realise;
 pub mod span;
 pub mod store;
 pub mod symbol;
@@ -83,6 +84,11 @@ pub struct EvalOptions {
     pub home: Option<String>,
     /// Write `builtins.trace` messages to stderr.
     pub trace_to_stderr: bool,
+    /// Build derivation outputs that evaluation reads (`import`,
+    /// `readFile` … of a path inside an output), as Nix's
+    /// `allow-import-from-derivation` (on by default, as in Nix). Building
+    /// needs a store with a builder ([`store::LocalEvalStore::with_builder`]).
+    pub allow_import_from_derivation: bool,
 }
 
 impl Default for EvalOptions {
@@ -94,6 +100,7 @@ impl Default for EvalOptions {
             pure: false,
             home: std::env::var("HOME").ok(),
             trace_to_stderr: true,
+            allow_import_from_derivation: true,
         }
     }
 }

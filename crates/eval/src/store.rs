@@ -8,9 +8,10 @@
 //! only computes the paths it would write. An evaluator without a store
 //! (the default) refuses these operations, for pure evaluation.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use cairn_derivation::OutputName;
 use cairn_store::content_address::{ContentAddress, ContentAddressError, FileIngestionMethod};
 use cairn_store::hash::{Hash, HashAlgo};
 use cairn_store::local::{LocalStore, LocalStoreConfig, LocalStoreError, TextBatch, TextFile};
@@ -44,6 +45,46 @@ pub enum EvalStoreError {
     /// The path is not in the store.
     #[error("path '{0}' is not valid")]
     NotValid(String),
+    /// This store cannot build derivations (no builder was given, or it
+    /// only computes paths).
+    #[error("cannot build {0} during evaluation: this store has no builder")]
+    NoBuilder(String),
+    /// Building derivation outputs during evaluation failed.
+    #[error("building {what} during evaluation failed")]
+    Build {
+        /// The outputs wanted.
+        what: String,
+        /// Why the build failed.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Outputs to build, by the `.drv` path of their derivation.
+pub type WantedOutputs = BTreeMap<StorePath, BTreeSet<OutputName>>;
+
+/// Builds derivation outputs for a [`LocalEvalStore`], so that evaluation
+/// can read them (import from derivation). cairn-eval does not build; the
+/// embedder plugs a builder in (the `cairn` CLI uses cairn-build).
+pub trait OutputBuilder {
+    /// Builds (or substitutes) `wanted` into `store`; every `.drv` file
+    /// involved is valid in it.
+    fn build(
+        &mut self,
+        store: &mut LocalStore,
+        wanted: &WantedOutputs,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// `wanted` as Nix names outputs: `/nix/store/…-a.drv^out,dev`.
+fn describe(store_dir: &StoreDir, wanted: &WantedOutputs) -> String {
+    let names: Vec<String> = wanted
+        .iter()
+        .map(|(drv, outputs)| {
+            let outputs: Vec<&str> = outputs.iter().map(OutputName::as_str).collect();
+            format!("'{}^{}'", store_dir.display_path(drv), outputs.join(","))
+        })
+        .collect();
+    names.join(", ")
 }
 
 /// What the evaluator needs from a store.
@@ -85,6 +126,21 @@ pub trait EvalStore {
     fn flush(&mut self) -> Result<(), EvalStoreError> {
         Ok(())
     }
+
+    /// Where the files of `path` are on this machine: for a store kept
+    /// under another root, below that root.
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        PathBuf::from(self.store_dir().display_path(path))
+    }
+
+    /// Builds the derivation outputs `wanted`, so that evaluation can read
+    /// them (import from derivation). By default a store cannot build.
+    fn build(&mut self, wanted: &WantedOutputs) -> Result<(), EvalStoreError> {
+        Err(EvalStoreError::NoBuilder(describe(
+            self.store_dir(),
+            wanted,
+        )))
+    }
 }
 
 /// A local store, opened on first use (evaluating without touching the
@@ -99,6 +155,7 @@ pub struct LocalEvalStore {
     store: Option<LocalStore>,
     pending: TextBatch,
     dry_run: bool,
+    builder: Option<Box<dyn OutputBuilder>>,
 }
 
 impl LocalEvalStore {
@@ -109,7 +166,15 @@ impl LocalEvalStore {
             store: None,
             pending: TextBatch::default(),
             dry_run: false,
+            builder: None,
         }
+    }
+
+    /// Builds derivation outputs with `builder` when evaluation needs to
+    /// read them (import from derivation). Without one, it is refused.
+    pub fn with_builder(mut self, builder: Box<dyn OutputBuilder>) -> LocalEvalStore {
+        self.builder = Some(builder);
+        self
     }
 
     /// Reads from the local store (when it exists) but never writes to it:
@@ -131,13 +196,6 @@ impl LocalEvalStore {
             self.store = Some(LocalStore::open(self.config.clone())?);
         }
         Ok(self.store.as_mut())
-    }
-
-    fn real_path(&self, path: &StorePath) -> PathBuf {
-        let absolute = self.config.store_dir.display_path(path);
-        self.config
-            .root
-            .join(absolute.strip_prefix('/').unwrap_or(&absolute))
     }
 }
 
@@ -230,6 +288,28 @@ impl EvalStore for LocalEvalStore {
             self.pending.commit(store)?;
         }
         Ok(())
+    }
+
+    fn real_path(&self, path: &StorePath) -> PathBuf {
+        let absolute = self.config.store_dir.display_path(path);
+        self.config
+            .root
+            .join(absolute.strip_prefix('/').unwrap_or(&absolute))
+    }
+
+    fn build(&mut self, wanted: &WantedOutputs) -> Result<(), EvalStoreError> {
+        let what = describe(&self.config.store_dir, wanted);
+        if self.dry_run || self.builder.is_none() {
+            return Err(EvalStoreError::NoBuilder(what));
+        }
+        // The builder reads the `.drv` files: they must be valid first.
+        self.flush()?;
+        let (Some(store), Some(builder)) = (self.store.as_mut(), self.builder.as_mut()) else {
+            return Err(EvalStoreError::NoBuilder(what));
+        };
+        builder
+            .build(store, wanted)
+            .map_err(|source| EvalStoreError::Build { what, source })
     }
 }
 

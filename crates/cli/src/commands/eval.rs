@@ -44,6 +44,11 @@ pub struct ExprArgs {
     /// Show the chain of "while evaluating" frames of an error.
     #[arg(long)]
     show_trace: bool,
+    /// Refuse to build derivations whose outputs evaluation reads (`import`,
+    /// `readFile` … of a path in an output), as Nix's
+    /// `allow-import-from-derivation = false`.
+    #[arg(long)]
+    no_allow_import_from_derivation: bool,
 }
 
 /// Arguments for calling functions, by name (`--arg`, `--argstr`).
@@ -62,6 +67,7 @@ impl ExprArgs {
         }
         let mut options = EvalOptions {
             search_path,
+            allow_import_from_derivation: !self.no_allow_import_from_derivation,
             ..EvalOptions::default()
         };
         if let Some(depth) = self.max_call_depth {
@@ -148,7 +154,7 @@ pub struct Args {
 pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
     let config = LocalStoreConfig::chroot(&global.store);
     let store = if args.read_write_mode {
-        LocalEvalStore::new(config)
+        LocalEvalStore::new(config).with_builder(crate::ifd::builder(global.quiet))
     } else {
         LocalEvalStore::dry_run(config)
     };

@@ -31,15 +31,15 @@ pub(super) const BUILTINS: &[Builtin] = &[
     b("tryEval", 1, try_eval),
     b("trace", 2, trace),
     g("import", 1, |m, a, s| {
-        let p = path_arg(m, &a[0], s)?;
+        let p = m.path_for_reading(&a[0], s)?;
         m.import_path(&p, Some(s))
     }),
     b("pathExists", 1, |m, a, s| {
-        let p = path_arg(m, &a[0], s)?;
+        let p = m.path_for_reading(&a[0], s)?;
         Ok(Value::Bool(std::path::Path::new(&p).exists()))
     }),
     b("readFile", 1, |m, a, s| {
-        let p = path_arg(m, &a[0], s)?;
+        let p = m.path_for_reading(&a[0], s)?;
         std::fs::read_to_string(&p)
             .map(Value::string)
             .map_err(|e| EvalError::new(ErrorKind::Io(format!("opening file '{p}': {e}")), Some(s)))
@@ -48,7 +48,7 @@ pub(super) const BUILTINS: &[Builtin] = &[
 ];
 
 fn read_dir(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
-    let p = path_arg(m, &a[0], s)?;
+    let p = m.path_for_reading(&a[0], s)?;
     let io = |e: std::io::Error| {
         EvalError::new(
             ErrorKind::Io(format!("reading directory '{p}': {e}")),
@@ -72,17 +72,6 @@ fn read_dir(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
         entries.push((Symbol::intern(&name), Value::string(kind)));
     }
     Ok(Value::Attrs(Rc::new(Attrs::from_unsorted(entries))))
-}
-
-fn path_arg(m: &mut Machine, v: &Value, s: Span) -> EvalResult<String> {
-    let st = m.coerce_to_string(v, false, false, s)?;
-    if !st.text.starts_with('/') {
-        return Err(EvalError::other(
-            format!("string '{}' doesn't represent an absolute path", st.text),
-            s,
-        ));
-    }
-    Ok(st.text)
 }
 
 fn try_eval(m: &mut Machine, a: &[Value], _: Span) -> EvalResult<Value> {

@@ -95,10 +95,10 @@ fn to_path(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
 }
 
 fn read_file_type(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
-    let p = m.coerce_to_string(&a[0], false, false, s)?;
-    let meta = std::fs::symlink_metadata(&p.text).map_err(|e| {
+    let p = m.path_for_reading(&a[0], s)?;
+    let meta = std::fs::symlink_metadata(&p).map_err(|e| {
         EvalError::new(
-            ErrorKind::Io(format!("getting status of '{}': {e}", p.text)),
+            ErrorKind::Io(format!("getting status of '{p}': {e}")),
             Some(s),
         )
     })?;

@@ -164,10 +164,10 @@ pub(crate) fn parse_hash(text: &str, algo: Option<Algo>) -> Result<(Algo, Vec<u8
 
 fn hash_file(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let algo = algo_arg(m, &a[0], s)?;
-    let path = m.coerce_to_string(&a[1], false, false, s)?;
-    let data = std::fs::read(&path.text).map_err(|e| {
+    let path = m.path_for_reading(&a[1], s)?;
+    let data = std::fs::read(&path).map_err(|e| {
         EvalError::new(
-            ErrorKind::Io(format!("opening file '{}': {e}", path.text)),
+            ErrorKind::Io(format!("opening file '{path}': {e}")),
             Some(s),
         )
     })?;

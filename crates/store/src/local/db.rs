@@ -230,21 +230,34 @@ impl Database {
 
     /// Registers every path of `infos` as valid in one transaction: all or
     /// none. Their references must be valid already or be among `infos`
-    /// (so the outputs of one build may refer to each other).
+    /// (so the outputs of one build may refer to each other). A path that
+    /// another process registered meanwhile keeps its row: store paths are
+    /// named after their contents, so its information is the same.
     pub fn register_all(&mut self, infos: &[PathInfo]) -> Result<(), LocalStoreError> {
         let store_dir = self.store_dir.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Every row first, then the references, which may point at any of them.
-        let mut ids = Vec::with_capacity(infos.len());
-        for info in infos {
-            let signatures: Vec<&str> = info.signatures.iter().map(String::as_str).collect();
-            tx.execute(
+        {
+            let mut find_id = tx.prepare_cached("select id from ValidPaths where path = ?1")?;
+            let mut insert_path = tx.prepare_cached(
                 "insert into ValidPaths (path, hash, registrationTime, deriver, narSize, ultimate, sigs, ca) \
                  values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    store_dir.display_path(&info.path),
+            )?;
+            let mut insert_ref = tx.prepare_cached(
+                "insert or ignore into Refs (referrer, reference) values (?1, ?2)",
+            )?;
+            // Every row first, then the references, which may point at any of them.
+            let mut ids = Vec::with_capacity(infos.len());
+            for info in infos {
+                let path = store_dir.display_path(&info.path);
+                if let Some(id) = find_id.query_row([&path], |r| r.get(0)).optional()? {
+                    ids.push(id);
+                    continue;
+                }
+                let signatures: Vec<&str> = info.signatures.iter().map(String::as_str).collect();
+                insert_path.execute(params![
+                    path,
                     info.nar_hash.to_prefixed_base16(),
                     info.registration_time,
                     info.deriver.as_ref().map(|d| store_dir.display_path(d)),
@@ -253,29 +266,22 @@ impl Database {
                     info.ultimate.then_some(1),
                     (!signatures.is_empty()).then(|| signatures.join(" ")),
                     info.ca.as_ref().map(ToString::to_string),
-                ],
-            )?;
-            ids.push(tx.last_insert_rowid());
-        }
-        for (info, referrer) in infos.iter().zip(ids) {
-            for reference in &info.references {
-                let reference_id: Option<i64> = tx
-                    .query_row(
-                        "select id from ValidPaths where path = ?1",
-                        [store_dir.display_path(reference)],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let Some(reference_id) = reference_id else {
-                    return Err(LocalStoreError::InvalidReference {
-                        path: store_dir.display_path(&info.path),
-                        reference: store_dir.display_path(reference),
-                    });
-                };
-                tx.execute(
-                    "insert or ignore into Refs (referrer, reference) values (?1, ?2)",
-                    params![referrer, reference_id],
-                )?;
+                ])?;
+                ids.push(tx.last_insert_rowid());
+            }
+            for (info, referrer) in infos.iter().zip(ids) {
+                for reference in &info.references {
+                    let reference_id: Option<i64> = find_id
+                        .query_row([store_dir.display_path(reference)], |r| r.get(0))
+                        .optional()?;
+                    let Some(reference_id) = reference_id else {
+                        return Err(LocalStoreError::InvalidReference {
+                            path: store_dir.display_path(&info.path),
+                            reference: store_dir.display_path(reference),
+                        });
+                    };
+                    insert_ref.execute(params![referrer, reference_id])?;
+                }
             }
         }
         Ok(tx.commit()?)

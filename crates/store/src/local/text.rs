@@ -2,9 +2,9 @@
 //!
 //! Instantiating a package set writes thousands of small `.drv` files.
 //! Adding each on its own would flush the filesystem once per file; here
-//! they are all written, flushed once, and only then registered, in the
-//! order given, so the store never lists a path whose contents could still
-//! be lost, and a path is registered only after what it refers to.
+//! they are all written, flushed once, and only then registered together
+//! in one transaction, so the store never lists a path whose contents could
+//! still be lost, nor a path without what it refers to.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -63,7 +63,7 @@ impl LocalStore {
 
     /// Adds every file in `files` and returns their paths, in order. Files
     /// already valid are left alone; the rest are written, flushed to disk
-    /// together, and registered in the order given.
+    /// together, and registered in one transaction.
     pub fn add_texts(&mut self, files: &[TextFile]) -> Result<Vec<StorePath>, LocalStoreError> {
         let mut batch = TextBatch::default();
         let paths = files
@@ -150,8 +150,8 @@ impl TextBatch {
             .map(|info| &info.references)
     }
 
-    /// Flushes every file written to disk, then registers them in the
-    /// order they were written.
+    /// Flushes every file written to disk, then registers them all in one
+    /// transaction.
     pub fn commit(&mut self, store: &mut LocalStore) -> Result<(), LocalStoreError> {
         if self.infos.is_empty() {
             return Ok(());
@@ -161,9 +161,9 @@ impl TextBatch {
             canonical::sync_filesystem(&store.real_store_dir)?;
         }
         let _gc = store.gc_lock(false)?;
-        for info in &self.infos {
-            store.db.register(info)?;
-        }
+        // One transaction: references point only at valid paths or at
+        // paths earlier in the batch.
+        store.db.register_all(&self.infos)?;
         self.infos.clear();
         self.written.clear();
         Ok(())
