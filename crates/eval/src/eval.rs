@@ -317,13 +317,19 @@ impl Machine {
             }
             Expr::HasAttr { expr, path, .. } => {
                 let mut v = self.eval(expr, env)?;
-                for name in path {
+                for (i, name) in path.iter().enumerate() {
+                    // Only the sets along the path are forced, never the
+                    // value found last: `x ? a` inside `x.a` itself (as in
+                    // `fix (x: { a = x ? a; })`) must not recurse.
+                    if i > 0 {
+                        v = self.force(&v)?;
+                    }
                     let sym = self.attr_sym(name, env)?;
                     let Value::Attrs(a) = &v else {
                         return Ok(Value::Bool(false));
                     };
                     match a.get(sym).cloned() {
-                        Some(x) => v = self.force(&x)?,
+                        Some(x) => v = x,
                         None => return Ok(Value::Bool(false)),
                     }
                 }
