@@ -1,3 +1,5 @@
 #![doc = include_str!("../README.md")]
 
 pub mod ids;
+pub mod root;
+pub mod toplevel;
