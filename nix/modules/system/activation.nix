@@ -16,7 +16,9 @@ let
     else if elem name stack then throw "system.activationScripts: `${name}' depends on itself (through ${concatStringsSep " -> " stack})."
     else if !(scripts ? ${name}) then throw "system.activationScripts: unknown dependency `${name}'."
     else (foldl' (visit (stack ++ [ name ])) done scripts.${name}.deps) ++ [ name ];
-  shell = pkgs.runtimeShell or "${pkgs.busybox}/bin/sh";
+  # The interpreter of the activation script: the package set's shell, or
+  # the target machine's own /bin/sh when the set has none.
+  shell = pkgs.runtimeShell or (if pkgs ? busybox then "${pkgs.busybox}/bin/sh" else "/bin/sh");
 in
 {
   options.system.activationScripts = mkOption {

@@ -1,7 +1,7 @@
 # environment.etc: the files of /etc. Built into one `etc` tree; activation
 # links /etc/static to it and points each /etc entry into /etc/static
 # (files whose mode is not "symlink" are copied, with their owner), as
-# NixOS's setup-etc does.
+# NixOS's setup-etc does. The tree is built by `builtin:cairn-tree`.
 { config, lib, ... }:
 with lib;
 let
@@ -24,25 +24,19 @@ let
   };
 
   entries = filter (e: e.enable) (attrValues config.environment.etc);
-  # Each entry becomes a few shell lines; texts travel as files (passAsFile).
-  indexed = imap0 (i: e: e // { index = i; }) entries;
-  textVars = listToAttrs (map (e: nameValuePair "text${toString e.index}" e.text) (filter (e: e.text != null) indexed));
-  entryScript = e:
+  # The tree entries of one file. Anything but a plain link into
+  # /etc/static carries its mode (and a copy's owner) beside it, as
+  # NixOS's etc builder does: `NAME.mode`, `NAME.uid`, `NAME.gid`.
+  entryTree = e:
     let
-      t = escapeShellArg e.target;
-      src = if e.text != null then "\"$text${toString e.index}Path\"" else escapeShellArg "${e.source}";
-    in ''
-      mkdir -p "$out/etc/$(dirname ${t})"
-      ${if e.text != null && e.mode == "symlink" then ''cp ${src} "$out/etc/"${t}''
-        else if e.mode == "direct-symlink" then ''ln -s ${escapeShellArg (toString e.source)} "$out/etc/"${t}''
-        else if e.text != null then ''cp ${src} "$out/etc/"${t}''
-        else ''ln -s ${src} "$out/etc/"${t}''}
-      ${optionalString (e.mode != "symlink" && e.mode != "direct-symlink") ''
-        echo ${escapeShellArg e.mode} > "$out/etc/"${t}.mode
-        echo ${escapeShellArg e.user} > "$out/etc/"${t}.uid
-        echo ${escapeShellArg e.group} > "$out/etc/"${t}.gid
-      ''}
-    '';
+      p = "etc/${e.target}";
+      content = if e.text != null && e.mode != "direct-symlink" then treeFile p e.text
+        else treeSymlink p (if e.source != null then "${e.source}" else builtins.toFile "etc-file" e.text);
+      copy = e.mode != "symlink" && e.mode != "direct-symlink";
+    in
+    [ content ]
+    ++ optional (e.mode != "symlink") (treeFile "${p}.mode" e.mode)
+    ++ optionals copy [ (treeFile "${p}.uid" e.user) (treeFile "${p}.gid" e.group) ];
 in
 {
   options.environment.etc = mkOption {
@@ -59,9 +53,5 @@ in
     message = "Two environment.etc entries have the same target.";
   } ];
 
-  config.system.build.etc = config.system.build.runCommand "etc"
-    (textVars // { passAsFile = attrNames textVars; })
-    (''
-      mkdir -p $out/etc
-    '' + concatMapStrings entryScript indexed);
+  config.system.build.etc = mkTree "etc" ([ (treeDirectory "etc") ] ++ concatMap entryTree entries);
 }

@@ -5,7 +5,6 @@
 with lib;
 let
   cfg = config.systemd;
-  runCommand = config.system.build.runCommand;
   shell = pkgs.runtimeShell or "${pkgs.busybox}/bin/sh";
 
   # A unit setting: a scalar, or a list (one line per element). Lists from
@@ -25,11 +24,7 @@ let
     map (x: "${name}=${toOption x}\n") (toList as.${name})) (attrNames as));
 
   # An executable holding a unit's script (NixOS: makeJobScript).
-  jobScript = name: text: runCommand "unit-script-${name}" { inherit text; passAsFile = [ "text" ]; } ''
-    mkdir -p $out/bin
-    { echo "#!${shell} -e"; cat "$textPath"; } > $out/bin/${escapeShellArg name}
-    chmod +x $out/bin/${escapeShellArg name}
-  '';
+  jobScript = name: text: mkTree "unit-script-${name}" [ (treeExecutable "bin/${name}" "#!${shell} -e\n${text}") ];
 
   # Triggers can hold newlines and store paths: the unit file holds their
   # hash, which changes exactly when they do (NixOS writes them to a file).
@@ -115,7 +110,6 @@ let
     mapAttrs' (n: s: nameValuePair "${n}.service" { text = serviceText n s; inherit (s) wantedBy requiredBy; }) (enabled cfg.services)
     // mapAttrs' (n: t: nameValuePair "${n}.timer" { text = timerText n t; inherit (t) wantedBy requiredBy; }) (enabled cfg.timers);
   unitNames = attrNames units;
-  unitVars = listToAttrs (imap0 (i: n: nameValuePair "unit${toString i}" units.${n}.text) unitNames);
 in
 {
   options.systemd = {
@@ -134,17 +128,10 @@ in
       timerConfig.OnCalendar = s.startAt;
     }) (filterAttrs (_: s: s.enable && s.startAt != [ ]) cfg.services);
 
-    system.build.units = runCommand "system-units" (unitVars // { passAsFile = attrNames unitVars; }) (''
-      mkdir -p $out
-    '' + concatStrings (imap0 (i: n: ''
-      cp "$unit${toString i}Path" $out/${escapeShellArg n}
-    '' + concatMapStrings (t: ''
-      mkdir -p $out/${escapeShellArg t}.wants
-      ln -sfn ../${escapeShellArg n} $out/${escapeShellArg t}.wants/
-    '') units.${n}.wantedBy + concatMapStrings (t: ''
-      mkdir -p $out/${escapeShellArg t}.requires
-      ln -sfn ../${escapeShellArg n} $out/${escapeShellArg t}.requires/
-    '') units.${n}.requiredBy) unitNames));
+    system.build.units = mkTree "system-units" (concatMap (n:
+      [ (treeFile n units.${n}.text) ]
+      ++ map (t: treeSymlink "${t}.wants/${n}" "../${n}") units.${n}.wantedBy
+      ++ map (t: treeSymlink "${t}.requires/${n}" "../${n}") units.${n}.requiredBy) unitNames);
 
     system.build.unitTexts = mapAttrs (_: u: u.text) units;
     system.build.unitsJson = builtins.toJSON (mapAttrs (n: u: { inherit (u) wantedBy requiredBy; }) units);

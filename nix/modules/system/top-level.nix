@@ -17,44 +17,27 @@ in
     default = { };
     description = "The parts of the system (toplevel, etc, units, …).";
   };
-  options.system.extraSystemBuilderCmds = mkOption {
-    type = types.lines;
-    default = "";
+  options.system.extraTopLevelEntries = mkOption {
+    type = types.listOf types.attrs;
+    default = [ ];
     internal = true;
-    description = "More shell commands for the toplevel's builder.";
+    description = "More entries (lib.treeFile, lib.treeSymlink, …) of the toplevel.";
   };
 
-  config.system.build.runCommand =
-    if pkgs ? busybox then lib.runCommandWith pkgs.busybox
-    else throw "nixpkgs.pkgs has no `busybox': cairn builds the system with it when there is no nixpkgs.";
-
-  config.system.build.toplevel = checked (b.runCommand "cairn-system-${config.networking.hostName}-${config.system.cairn.version}" {
-    activate = b.activationScript;
-    usersGroups = b.usersGroupsJson;
-    units = b.unitsJson;
-    kernelParams = concatStringsSep " " config.boot.kernelParams;
-    extraCmds = config.system.extraSystemBuilderCmds;
-    passAsFile = [ "activate" "usersGroups" "units" "kernelParams" "extraCmds" ];
-    etc = b.etc;
-    sw = config.system.path;
-    systemd = b.units;
-    kernel = if config.boot.kernel == null then "" else "${config.boot.kernel}";
-    initrd = if config.boot.initrd == null then "" else "${config.boot.initrd}";
-    version = config.system.cairn.version;
-  } ''
-    mkdir -p $out
-    ln -s $etc/etc $out/etc
-    ln -s $sw $out/sw
-    ln -s $systemd $out/systemd
-    sed "s|@out@|$out|g" "$activatePath" > $out/activate
-    chmod 555 $out/activate
-    echo -n "systemd 2" > $out/init-interface-version
-    echo -n "$version" > $out/cairn-version
-    cp "$kernelParamsPath" $out/kernel-params
-    cp "$usersGroupsPath" $out/users-groups.json
-    cp "$unitsPath" $out/units.json
-    if [ -n "$kernel" ]; then ln -s "$kernel" $out/kernel; fi
-    if [ -n "$initrd" ]; then ln -s "$initrd" $out/initrd; fi
-    . "$extraCmdsPath"
-  '');
+  # Built by `builtin:cairn-tree`: no shell needed. The activation script
+  # learns the toplevel's own path through the output placeholder.
+  config.system.build.toplevel = checked (mkTree "cairn-system-${config.networking.hostName}-${config.system.cairn.version}" ([
+    (treeSymlink "etc" "${b.etc}/etc")
+    (treeSymlink "sw" config.system.path)
+    (treeSymlink "systemd" b.units)
+    (treeExecutable "activate" (builtins.replaceStrings [ "@out@" ] [ (placeholder "out") ] b.activationScript))
+    (treeFile "init-interface-version" "systemd 2")
+    (treeFile "cairn-version" config.system.cairn.version)
+    (treeFile "kernel-params" (concatStringsSep " " config.boot.kernelParams))
+    (treeFile "users-groups.json" b.usersGroupsJson)
+    (treeFile "units.json" b.unitsJson)
+  ]
+  ++ optional (config.boot.kernel != null) (treeSymlink "kernel" config.boot.kernel)
+  ++ optional (config.boot.initrd != null) (treeSymlink "initrd" config.boot.initrd)
+  ++ config.system.extraTopLevelEntries));
 }
