@@ -2,4 +2,5 @@
 
 pub mod ids;
 pub mod root;
+pub mod system;
 pub mod toplevel;
