@@ -4,3 +4,7 @@ pub mod ids;
 pub mod root;
 pub mod system;
 pub mod toplevel;
+pub mod activate;
+pub mod boot;
+pub mod etc;
+pub mod users;

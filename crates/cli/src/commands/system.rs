@@ -68,17 +68,28 @@ fn build(global: &GlobalOptions, args: BuildArgs) -> Result<(), Failure> {
     let spec = SystemSpec {
         configuration: args.system.config.clone(),
         nix_dir: system::default_nix_dir(),
-        search_path: args.system.include.iter().map(|s| SearchPathEntry::parse(s)).collect(),
+        search_path: args
+            .system
+            .include
+            .iter()
+            .map(|s| SearchPathEntry::parse(s))
+            .collect(),
     };
     let config = LocalStoreConfig::chroot(&global.store);
-    let instantiated = match system::instantiate(&spec, Box::new(LocalEvalStore::new(config.clone()))) {
-        Ok(instantiated) => instantiated,
-        Err(SystemError::Eval(rendered)) => {
-            eprint!("{rendered}");
-            return Err(Failure::reported(Exit::Failure));
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let instantiated =
+        match system::instantiate(&spec, Box::new(LocalEvalStore::new(config.clone()))) {
+            Ok(instantiated) => instantiated,
+            Err(SystemError::Eval(rendered)) => {
+                eprint!("{rendered}");
+                return Err(Failure::reported(Exit::Failure));
+            }
+            Err(other) => return Err(other.into()),
+        };
     let store = LocalStore::open(config)?;
-    build_targets(&global, store, &[target(instantiated.drv, None)], &args.options)
+    build_targets(
+        &global,
+        store,
+        &[target(instantiated.drv, None)],
+        &args.options,
+    )
 }
