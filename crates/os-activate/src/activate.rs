@@ -17,6 +17,7 @@ use cairn_generations::{Profile, ProfileLock};
 
 use crate::boot::{self, BootError};
 use crate::etc::{self, EtcError, EtcReport};
+use crate::plan::{self, UnitPlan};
 use crate::root::{MachineRoot, atomic_symlink};
 use crate::toplevel::{Toplevel, ToplevelError};
 use crate::users::{self, Accounts, UsersError};
@@ -67,8 +68,8 @@ pub enum ActivateError {
     /// There is no generation to roll back to.
     #[error("the system profile has no generation before the current one")]
     NoPrevious,
-    /// A directory of the machine could not be made.
-    #[error("creating {}: {source}", path.display())]
+    /// A directory of the machine could not be made or read.
+    #[error("writing or reading {}: {source}", path.display())]
     Create {
         /// The machine path.
         path: PathBuf,
@@ -88,6 +89,10 @@ pub struct ActivationReport {
     pub accounts: Option<Accounts>,
     /// What happened to /etc (switch, test).
     pub etc: Option<EtcReport>,
+    /// The unit plan from the running system to this one (switch, test,
+    /// dry-activate). Under a root other than `/` it is computed but not
+    /// carried out: no service runs there.
+    pub units: Option<UnitPlan>,
     /// For dry-activate: the /etc files activation would install.
     pub would_install: Vec<PathBuf>,
     /// Things the user should know.
@@ -128,6 +133,7 @@ pub fn apply(
     if action == Action::DryActivate {
         let tree = system.host("etc")?;
         report.would_install = list_files(&tree, Path::new("/etc"));
+        report.units = Some(unit_plan(root, &system)?);
         return Ok(report);
     }
     if action.sets_profile() {
@@ -172,6 +178,8 @@ fn activate(
     system: &Toplevel,
     report: &mut ActivationReport,
 ) -> Result<(), ActivateError> {
+    // The plan compares with the running system, so before the switch.
+    report.units = Some(unit_plan(root, system)?);
     let accounts = users::write(root, &system.accounts()?)?;
     report.warnings.extend(accounts.warnings.iter().cloned());
     let etc = etc::switch(root, &system.etc()?, &accounts)?;
@@ -190,6 +198,23 @@ fn activate(
     report.accounts = Some(accounts);
     report.etc = Some(etc);
     Ok(())
+}
+
+/// The plan from the machine's current system (none on a fresh machine)
+/// to `system`.
+fn unit_plan(root: &MachineRoot, system: &Toplevel) -> Result<UnitPlan, ActivateError> {
+    let read = |dir: PathBuf| {
+        plan::read_units(&dir).map_err(|source| ActivateError::Create {
+            path: dir.clone(),
+            source,
+        })
+    };
+    let old = match root.resolve(Path::new("/run/current-system/systemd")) {
+        Ok(dir) => read(dir)?,
+        Err(_) => Default::default(),
+    };
+    let new = read(system.host("systemd")?)?;
+    Ok(plan::plan(&old, &new))
 }
 
 /// The files under `dir` (following nothing), as paths under `prefix`.

@@ -116,6 +116,12 @@ fn switch_change_and_rollback() {
 
     let report = activate::apply(&root, &first, Action::Switch).unwrap();
     assert_eq!(report.generation, Some(1));
+    // A fresh machine: every wanted unit starts.
+    let units = report.units.unwrap();
+    assert_eq!(
+        units.start.iter().collect::<Vec<_>>(),
+        ["cleanup.timer", "httpd.service"]
+    );
     assert!(
         report.warnings.iter().any(|w| w.contains("/etc/hostname")),
         "{:?}",
@@ -220,12 +226,24 @@ fn switch_change_and_rollback() {
         &changed,
         format!(
             "{{ lib, ... }}: {{ imports = [ {} ]; users.users.carol.isNormalUser = true; \
-             environment.etc.motd.enable = lib.mkForce false; environment.etc.\"new/file\".text = \"new\"; }}",
+             environment.etc.motd.enable = lib.mkForce false; environment.etc.\"new/file\".text = \"new\"; \
+             systemd.services.httpd.serviceConfig.Restart = lib.mkForce \"on-failure\"; \
+             systemd.services.cleanup.enable = false; }}",
             sample().display()
         ),
     )
     .unwrap();
     let second = build(&root_dir, changed);
+    // httpd changed: stopped and started; cleanup is gone: stopped.
+    let dry = activate::apply(&root, &second, Action::DryActivate).unwrap();
+    let units = dry.units.unwrap();
+    let names = |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&units.stop),
+        ["cleanup.service", "cleanup.timer", "httpd.service"]
+    );
+    assert_eq!(names(&units.start), ["httpd.service"]);
+    assert!(units.reload.is_empty() && units.restart.is_empty());
     assert_ne!(second, first);
     let report = activate::apply(&root, &second, Action::Switch).unwrap();
     assert_eq!(report.generation, Some(2));
