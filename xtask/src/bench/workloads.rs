@@ -122,7 +122,10 @@ pub fn all() -> Vec<Workload> {
                 "system",
                 "build",
                 "-c",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/system/configuration.nix"),
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../examples/system/configuration.nix"
+                ),
                 "--no-link",
                 "--sandbox-path",
                 "/bin/sh=/bin/busybox",
