@@ -25,6 +25,10 @@ use crate::users::{self, Accounts, UsersError};
 /// The system profile, as the machine sees it.
 pub const SYSTEM_PROFILE: &str = "/nix/var/nix/profiles/system";
 
+/// Names the system whose activation started and has not finished; its
+/// presence after a crash is what [`resume`] acts on.
+pub const IN_PROGRESS: &str = "/var/lib/cairn/activation-in-progress";
+
 /// What to do with a built system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -65,6 +69,9 @@ pub enum ActivateError {
     /// Boot entries could not be written.
     #[error(transparent)]
     Boot(#[from] BootError),
+    /// [`resume`] found no unfinished activation.
+    #[error("no activation was interrupted")]
+    NothingToResume,
     /// There is no generation to roll back to.
     #[error("the system profile has no generation before the current one")]
     NoPrevious,
@@ -173,11 +180,46 @@ pub fn rollback(root: &MachineRoot) -> Result<ActivationReport, ActivateError> {
     Ok(report)
 }
 
+/// Finishes an activation that was interrupted (a crash, a power cut):
+/// activates again the system it was switching to. Every step of
+/// activation gives the same result when repeated, so this completes it.
+pub fn resume(root: &MachineRoot) -> Result<ActivationReport, ActivateError> {
+    let marker = root.host_path(Path::new(IN_PROGRESS));
+    let target = match std::fs::read_to_string(&marker) {
+        Ok(text) => PathBuf::from(text.trim()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ActivateError::NothingToResume);
+        }
+        Err(source) => {
+            return Err(ActivateError::Create {
+                path: PathBuf::from(IN_PROGRESS),
+                source,
+            });
+        }
+    };
+    let system = Toplevel::open(root, &target)?;
+    let _lock = lock(root)?;
+    let mut report = ActivationReport::default();
+    activate(root, &system, &mut report)?;
+    Ok(report)
+}
+
 fn activate(
     root: &MachineRoot,
     system: &Toplevel,
     report: &mut ActivationReport,
 ) -> Result<(), ActivateError> {
+    let marker = root.host_path(Path::new(IN_PROGRESS));
+    let marker_error = |source| ActivateError::Create {
+        path: PathBuf::from(IN_PROGRESS),
+        source,
+    };
+    crate::root::atomic_write(
+        &marker,
+        format!("{}\n", system.path().display()).as_bytes(),
+        0o644,
+    )
+    .map_err(marker_error)?;
     // The plan compares with the running system, so before the switch.
     report.units = Some(unit_plan(root, system)?);
     let accounts = users::write(root, &system.accounts()?)?;
@@ -197,6 +239,7 @@ fn activate(
     })?;
     report.accounts = Some(accounts);
     report.etc = Some(etc);
+    std::fs::remove_file(&marker).map_err(marker_error)?;
     Ok(())
 }
 

@@ -220,6 +220,28 @@ fn switch_change_and_rollback() {
     );
     let after_first = machine_state(&root_dir);
 
+    // Nothing was interrupted: nothing to resume.
+    assert!(matches!(
+        activate::resume(&root),
+        Err(activate::ActivateError::NothingToResume)
+    ));
+    // An activation cut short (/etc/static and passwd gone, the marker
+    // left behind) is finished by resume, to the same state.
+    std::fs::write(
+        root_dir.join("var/lib/cairn/activation-in-progress"),
+        format!("{}\n", first.display()),
+    )
+    .unwrap();
+    std::fs::remove_file(root_dir.join("etc/static")).unwrap();
+    std::fs::remove_file(root_dir.join("etc/passwd")).unwrap();
+    activate::resume(&root).unwrap();
+    assert_eq!(machine_state(&root_dir), after_first);
+    assert!(
+        !root_dir
+            .join("var/lib/cairn/activation-in-progress")
+            .exists()
+    );
+
     // A changed configuration: a new user, no motd, a new /etc file.
     let changed = dir.path().join("changed.nix");
     std::fs::write(

@@ -38,6 +38,8 @@ enum Command {
     Rollback(RootArgs),
     /// List the system profile's generations.
     ListGenerations(RootArgs),
+    /// Finish an activation that was interrupted (a crash, a power cut).
+    Resume(RootArgs),
 }
 
 /// The machine to act on.
@@ -98,6 +100,11 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
         Command::DryActivate(args) => activate(global, args, Action::DryActivate),
         Command::Rollback(args) => {
             let report = activate::rollback(&MachineRoot::new(&args.root))?;
+            print_report(&report, Action::Switch);
+            Ok(())
+        }
+        Command::Resume(args) => {
+            let report = activate::resume(&MachineRoot::new(&args.root))?;
             print_report(&report, Action::Switch);
             Ok(())
         }
