@@ -4,6 +4,7 @@ pub mod activate;
 pub mod boot;
 pub mod etc;
 pub mod ids;
+pub mod library;
 pub mod plan;
 pub mod root;
 pub mod system;

@@ -39,12 +39,22 @@ pub enum SystemError {
     BuildFailed(String),
 }
 
-/// Where cairn's Nix library is: `$CAIRN_NIX_DIR`, else the `nix/`
-/// directory of the source tree cairn was built from.
+/// Where cairn's Nix library is: `$CAIRN_NIX_DIR`; else the `nix/`
+/// directory of the source tree cairn was built from, while it exists
+/// (so edits take effect at once); else the copy built into cairn,
+/// written out under [`crate::library::cache_dir`].
 pub fn default_nix_dir() -> PathBuf {
-    match std::env::var_os("CAIRN_NIX_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix"),
+    if let Some(dir) = std::env::var_os("CAIRN_NIX_DIR") {
+        return PathBuf::from(dir);
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix");
+    if source.join("system.nix").exists() {
+        return source;
+    }
+    match crate::library::materialise(&crate::library::cache_dir()) {
+        Ok(dir) => dir,
+        // Evaluation will then say which file it could not read.
+        Err(_) => source,
     }
 }
 

@@ -231,3 +231,22 @@ fn a_failing_assertion_stops_before_building() {
         "{built:?}"
     );
 }
+
+#[test]
+fn the_embedded_library_gives_the_same_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = cairn_os_activate::library::materialise(&dir.path().join("cache")).unwrap();
+    let instantiate = |nix_dir: PathBuf, store: &str| {
+        let spec = SystemSpec {
+            configuration: sample(),
+            nix_dir,
+            search_path: Vec::new(),
+        };
+        let store = LocalEvalStore::dry_run(LocalStoreConfig::chroot(dir.path().join(store)));
+        system::instantiate(&spec, Box::new(store)).unwrap()
+    };
+    assert_eq!(
+        instantiate(embedded, "a"),
+        instantiate(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix"), "b")
+    );
+}
