@@ -17,7 +17,7 @@ use cairn_generations::{Profile, ProfileLock};
 
 use crate::boot::{self, BootError};
 use crate::etc::{self, EtcError, EtcReport};
-use crate::plan::{self, UnitPlan};
+use crate::plan::{self, NoUnits, Systemctl, UnitControl, UnitPlan};
 use crate::root::{MachineRoot, atomic_symlink};
 use crate::toplevel::{Toplevel, ToplevelError};
 use crate::users::{self, Accounts, UsersError};
@@ -127,12 +127,32 @@ fn lock(root: &MachineRoot) -> Result<ProfileLock, ActivateError> {
     Ok(ProfileLock::acquire(&dir.join("activation"))?)
 }
 
+/// How units are controlled on `root`: through systemctl when it is the
+/// running system and systemd runs it, not at all otherwise.
+pub fn default_control(root: &MachineRoot) -> Box<dyn UnitControl> {
+    if root.is_host_root() && Path::new("/run/systemd/system").is_dir() {
+        Box::new(Systemctl)
+    } else {
+        Box::new(NoUnits)
+    }
+}
+
 /// Applies `action` to the built system at the machine path `toplevel`
 /// (a store path in the machine's store).
 pub fn apply(
     root: &MachineRoot,
     toplevel: &Path,
     action: Action,
+) -> Result<ActivationReport, ActivateError> {
+    apply_with(root, toplevel, action, default_control(root).as_mut())
+}
+
+/// [`apply`], controlling units through `ctl`.
+pub fn apply_with(
+    root: &MachineRoot,
+    toplevel: &Path,
+    action: Action,
+    ctl: &mut dyn UnitControl,
 ) -> Result<ActivationReport, ActivateError> {
     let system = Toplevel::open(root, toplevel)?;
     let _lock = lock(root)?;
@@ -150,7 +170,7 @@ pub fn apply(
         report.boot_entries = boot::write_entries(root, &profile.generations()?, outcome.number)?;
     }
     if action.activates() {
-        activate(root, &system, &mut report)?;
+        activate(root, &system, &mut report, ctl)?;
     }
     Ok(report)
 }
@@ -176,7 +196,7 @@ pub fn rollback(root: &MachineRoot) -> Result<ActivationReport, ActivateError> {
         ..ActivationReport::default()
     };
     report.boot_entries = boot::write_entries(root, &generations, switch.to)?;
-    activate(root, &system, &mut report)?;
+    activate(root, &system, &mut report, default_control(root).as_mut())?;
     Ok(report)
 }
 
@@ -200,7 +220,7 @@ pub fn resume(root: &MachineRoot) -> Result<ActivationReport, ActivateError> {
     let system = Toplevel::open(root, &target)?;
     let _lock = lock(root)?;
     let mut report = ActivationReport::default();
-    activate(root, &system, &mut report)?;
+    activate(root, &system, &mut report, default_control(root).as_mut())?;
     Ok(report)
 }
 
@@ -208,6 +228,7 @@ fn activate(
     root: &MachineRoot,
     system: &Toplevel,
     report: &mut ActivationReport,
+    ctl: &mut dyn UnitControl,
 ) -> Result<(), ActivateError> {
     let marker = root.host_path(Path::new(IN_PROGRESS));
     let marker_error = |source| ActivateError::Create {
@@ -221,7 +242,8 @@ fn activate(
     )
     .map_err(marker_error)?;
     // The plan compares with the running system, so before the switch.
-    report.units = Some(unit_plan(root, system)?);
+    let units = unit_plan(root, system)?;
+    report.warnings.extend(plan::stop_phase(&units, ctl));
     let accounts = users::write(root, &system.accounts()?)?;
     report.warnings.extend(accounts.warnings.iter().cloned());
     let etc = etc::switch(root, &system.etc()?, &accounts)?;
@@ -237,6 +259,8 @@ fn activate(
             source,
         }
     })?;
+    report.warnings.extend(plan::start_phase(&units, ctl));
+    report.units = Some(units);
     report.accounts = Some(accounts);
     report.etc = Some(etc);
     std::fs::remove_file(&marker).map_err(marker_error)?;

@@ -160,6 +160,80 @@ pub fn read_units(dir: &Path) -> std::io::Result<BTreeMap<String, Unit>> {
     Ok(units)
 }
 
+/// Carries out unit commands: `systemctl` on a running system.
+pub trait UnitControl {
+    /// Runs `systemctl ARGS…`.
+    fn systemctl(&mut self, args: &[&str]) -> std::io::Result<()>;
+}
+
+/// The real `systemctl`, for the running system.
+#[derive(Debug, Default)]
+pub struct Systemctl;
+
+impl UnitControl for Systemctl {
+    fn systemctl(&mut self, args: &[&str]) -> std::io::Result<()> {
+        let status = std::process::Command::new("systemctl")
+            .args(args)
+            .status()?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!(
+                "systemctl {} failed ({status})",
+                args.join(" ")
+            )))
+        }
+    }
+}
+
+/// No units to control: a machine under another root, where nothing runs.
+#[derive(Debug, Default)]
+pub struct NoUnits;
+
+impl UnitControl for NoUnits {
+    fn systemctl(&mut self, _args: &[&str]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn run_verb(
+    ctl: &mut dyn UnitControl,
+    verb: &str,
+    units: &BTreeSet<String>,
+    failures: &mut Vec<String>,
+) {
+    if units.is_empty() {
+        return;
+    }
+    let mut args = vec![verb];
+    args.extend(units.iter().map(String::as_str));
+    if let Err(e) = ctl.systemctl(&args) {
+        failures.push(e.to_string());
+    }
+}
+
+/// The part of the plan that runs before /etc switches: stopping units
+/// (they are stopped with their old unit files). Failures are returned,
+/// not fatal: the switch goes on, as NixOS's does.
+pub fn stop_phase(plan: &UnitPlan, ctl: &mut dyn UnitControl) -> Vec<String> {
+    let mut failures = Vec::new();
+    run_verb(ctl, "stop", &plan.stop, &mut failures);
+    failures
+}
+
+/// The part after /etc switches: systemd rereads the unit files, then
+/// units are reloaded, restarted and started.
+pub fn start_phase(plan: &UnitPlan, ctl: &mut dyn UnitControl) -> Vec<String> {
+    let mut failures = Vec::new();
+    if let Err(e) = ctl.systemctl(&["daemon-reload"]) {
+        failures.push(e.to_string());
+    }
+    run_verb(ctl, "reload", &plan.reload, &mut failures);
+    run_verb(ctl, "restart", &plan.restart, &mut failures);
+    run_verb(ctl, "start", &plan.start, &mut failures);
+    failures
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // test code: a panic is the failure report
 mod tests {

@@ -80,6 +80,20 @@ fn machine_state(root: &Path) -> BTreeMap<PathBuf, String> {
     state
 }
 
+/// Records each systemctl call and where /etc/static pointed at the time.
+struct Recorder {
+    etc_static: PathBuf,
+    calls: Vec<(String, PathBuf)>,
+}
+
+impl cairn_os_activate::plan::UnitControl for Recorder {
+    fn systemctl(&mut self, args: &[&str]) -> std::io::Result<()> {
+        let link = std::fs::read_link(&self.etc_static).unwrap();
+        self.calls.push((args.join(" "), link));
+        Ok(())
+    }
+}
+
 fn line<'a>(text: &'a str, name: &str) -> &'a str {
     text.lines()
         .find(|l| l.split(':').next() == Some(name))
@@ -267,8 +281,27 @@ fn switch_change_and_rollback() {
     assert_eq!(names(&units.start), ["httpd.service"]);
     assert!(units.reload.is_empty() && units.restart.is_empty());
     assert_ne!(second, first);
-    let report = activate::apply(&root, &second, Action::Switch).unwrap();
+    let static_before = std::fs::read_link(root_dir.join("etc/static")).unwrap();
+    let mut recorder = Recorder {
+        etc_static: root_dir.join("etc/static"),
+        calls: Vec::new(),
+    };
+    let report = activate::apply_with(&root, &second, Action::Switch, &mut recorder).unwrap();
     assert_eq!(report.generation, Some(2));
+    // Units stop while the old /etc is in place; the rest runs after.
+    let static_after = std::fs::read_link(root_dir.join("etc/static")).unwrap();
+    assert_ne!(static_before, static_after);
+    assert_eq!(
+        recorder.calls,
+        [
+            (
+                "stop cleanup.service cleanup.timer httpd.service".to_owned(),
+                static_before.clone()
+            ),
+            ("daemon-reload".to_owned(), static_after.clone()),
+            ("start httpd.service".to_owned(), static_after.clone()),
+        ]
+    );
     assert!(
         report
             .etc
