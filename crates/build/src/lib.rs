@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod builtins;
 mod child;
 mod error;
 mod etc;

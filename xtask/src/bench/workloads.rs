@@ -200,6 +200,41 @@ pub fn all() -> Vec<Workload> {
                 "{dir}/foldl1e6.nix",
             ],
         },
+        Workload {
+            name: "system-noop",
+            about: "re-evaluate and re-build the unchanged sample system (examples/system): `cairn system build` vs `nix-instantiate` of the same toplevel (Nix cannot build builtin:cairn-tree, so its side only evaluates)",
+            setup: nothing,
+            // The store is kept: the warm-up run builds, timed runs find
+            // everything valid.
+            reset: nothing,
+            cairn: &[
+                "--store",
+                "{dir}/cairn-store",
+                "system",
+                "build",
+                "-c",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../examples/system/configuration.nix"
+                ),
+                "--no-link",
+                "--sandbox-path",
+                "/bin/sh=/bin/busybox",
+            ],
+            nix: &[
+                "nix-instantiate",
+                "--store",
+                "{dir}/nix-store",
+                "-I",
+                concat!("cairn=", env!("CARGO_MANIFEST_DIR"), "/../nix"),
+                "-E",
+                concat!(
+                    "(import <cairn/system.nix> { configuration = ",
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../examples/system/configuration.nix; }).toplevel"
+                ),
+            ],
+        },
     ]
 }
 

@@ -10,6 +10,7 @@ mod instantiate;
 mod log;
 mod profile;
 mod store;
+mod system;
 
 use crate::{Failure, GlobalOptions};
 
@@ -36,6 +37,8 @@ pub enum Command {
     Profile(profile::Args),
     /// Work with the store and NAR archives: add, dump, restore, hash, query, verify, delete.
     Store(store::Args),
+    /// Build a whole system from NixOS-style modules (`configuration.nix`).
+    System(system::Args),
 }
 
 pub(crate) fn run(global: &GlobalOptions, command: Command) -> Result<(), Failure> {
@@ -50,5 +53,6 @@ pub(crate) fn run(global: &GlobalOptions, command: Command) -> Result<(), Failur
         Command::Log(args) => log::run(global, args),
         Command::Profile(args) => profile::run(global, args),
         Command::Store(args) => store::run(global, args),
+        Command::System(args) => system::run(global, args),
     }
 }

@@ -12,7 +12,7 @@ use cairn_store::nixbase32;
 use cairn_store::path::StorePathName;
 use rustc_hash::FxHashSet;
 
-use super::{Builtin, b};
+use super::{Builtin, b, g};
 use crate::context::ContextElem;
 use crate::error::{EvalError, EvalResult};
 use crate::eval::Machine;
@@ -24,7 +24,8 @@ pub(super) const BUILTINS: &[Builtin] = &[
     b("path", 1, path),
     b("filterSource", 2, filter_source),
     b("storePath", 1, store_path),
-    b("placeholder", 1, placeholder),
+    // Global in Nix too: `placeholder "out"` needs no `builtins.`.
+    g("placeholder", 1, placeholder),
 ];
 
 fn to_file(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {

@@ -1,0 +1,3 @@
+# expect: true
+with import ./files/t.nix; with lib;
+opt types.bool [ { x = true; } { x = true; } ]

@@ -1,0 +1,3 @@
+# error: has an unsupported attribute `x'
+with import ./files/t.nix; with lib;
+eval [ { config = { }; x = 1; } ]

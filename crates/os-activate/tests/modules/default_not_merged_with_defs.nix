@@ -1,0 +1,3 @@
+# expect: [ "d" ]
+with import ./files/t.nix; with lib;
+optDefault (types.listOf types.str) [ "a" ] [ { x = [ "d" ]; } ]

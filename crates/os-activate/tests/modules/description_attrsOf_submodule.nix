@@ -1,0 +1,3 @@
+# expect: "attribute set of submodule"
+with import ./files/t.nix; with lib;
+(types.attrsOf (types.submodule { })).description

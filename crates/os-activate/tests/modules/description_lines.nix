@@ -1,0 +1,3 @@
+# expect: "strings concatenated with \"\\n\""
+with import ./files/t.nix; with lib;
+types.lines.description

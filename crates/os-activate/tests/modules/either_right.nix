@@ -1,0 +1,3 @@
+# expect: "s"
+with import ./files/t.nix; with lib;
+opt (types.either types.int types.str) [ { x = "s"; } ]

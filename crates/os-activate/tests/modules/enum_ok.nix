@@ -1,0 +1,3 @@
+# expect: "b"
+with import ./files/t.nix; with lib;
+opt (types.enum [ "a" "b" ]) [ { x = "b"; } ]

@@ -1,0 +1,4 @@
+{ lib, ... }: {
+  options.fromA = lib.mkOption { type = lib.types.int; default = 1; };
+  config.shared = [ "a" ];
+}

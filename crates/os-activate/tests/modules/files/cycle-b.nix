@@ -1,0 +1,1 @@
+{ lib, ... }: { imports = [ ./cycle-a.nix ]; options.a = lib.mkOption { type = lib.types.bool; }; }

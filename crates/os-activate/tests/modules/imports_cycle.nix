@@ -1,0 +1,3 @@
+# expect: { a = true; }
+with import ./files/t.nix; with lib;
+eval [ ./files/cycle-a.nix ]

@@ -1,0 +1,3 @@
+# expect: [ "b1" "a" ]
+with import ./files/t.nix; with lib;
+(eval [ ./files/b.nix ]).shared

@@ -1,0 +1,3 @@
+# expect: [ "b" "a" ]
+with import ./files/t.nix; with lib;
+opt (types.listOf types.str) [ { x = mkAfter [ "a" ]; } { x = [ "b" ]; } ]

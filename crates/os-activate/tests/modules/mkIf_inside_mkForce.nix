@@ -1,0 +1,3 @@
+# expect: [ ]
+with import ./files/t.nix; with lib;
+optDefault (types.listOf types.int) [ 1 ] [ { x = mkForce (mkIf true [ ]); } ]

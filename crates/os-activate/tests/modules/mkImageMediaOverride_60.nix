@@ -1,0 +1,3 @@
+# expect: 60
+with import ./files/t.nix; with lib;
+(mkImageMediaOverride 1).priority

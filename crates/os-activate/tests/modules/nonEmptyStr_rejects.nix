@@ -1,0 +1,3 @@
+# error: non-empty string
+with import ./files/t.nix; with lib;
+opt types.nonEmptyStr [ { x = "  "; } ]

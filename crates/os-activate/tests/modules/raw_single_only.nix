@@ -1,0 +1,3 @@
+# error: The option `x' is defined multiple times
+with import ./files/t.nix; with lib;
+opt types.raw [ { x = 1; } { x = 1; } ]

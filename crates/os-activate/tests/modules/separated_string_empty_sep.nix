@@ -1,0 +1,3 @@
+# expect: "ab"
+with import ./files/t.nix; with lib;
+opt types.string [ { x = "a"; } { x = "b"; } ]

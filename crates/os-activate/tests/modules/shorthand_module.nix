@@ -1,0 +1,3 @@
+# expect: { x = 3; }
+with import ./files/t.nix; with lib;
+eval [ { options.x = mkOption { type = types.int; }; } { x = 3; } ]

@@ -1,0 +1,3 @@
+# expect: "abc"
+with import ./files/t.nix; with lib;
+opt (types.strMatching "[a-z]+") [ { x = "abc"; } ]

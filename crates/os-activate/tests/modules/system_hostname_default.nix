@@ -1,0 +1,3 @@
+# expect: "cairn"
+with import ./files/sys.nix; with lib;
+(config { }).networking.hostName

@@ -1,0 +1,3 @@
+# error: The option `services' does not exist
+with import ./files/sys.nix; with lib;
+(system { services.nginx.enable = true; }).toplevel.drvPath

@@ -1,0 +1,3 @@
+# expect: 1
+with import ./files/t.nix; with lib;
+opt (types.uniq types.int) [ { x = 1; } ]

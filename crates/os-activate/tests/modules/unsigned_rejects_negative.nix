@@ -1,0 +1,3 @@
+# error: unsigned integer, meaning >=0
+with import ./files/t.nix; with lib;
+opt types.ints.unsigned [ { x = -1; } ]

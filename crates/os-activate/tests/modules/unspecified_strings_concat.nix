@@ -1,0 +1,3 @@
+# expect: "ab"
+with import ./files/t.nix; with lib;
+opt types.unspecified [ { x = "a"; } { x = "b"; } ]
