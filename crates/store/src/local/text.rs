@@ -10,8 +10,9 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{LocalStore, LocalStoreError, PathLock, canonical, lock_path, now};
+use super::{LocalStore, LocalStoreError, canonical, now};
 use crate::content_address::ContentAddress;
 use crate::hash::{Hash, HashAlgo, Hasher};
 use crate::nar::NarNode;
@@ -104,12 +105,12 @@ impl TextBatch {
         if store.is_valid(&path)? {
             return Ok(path);
         }
+        // No per-path lock, unlike other adds: the file is complete before
+        // it is renamed into place, a rename replaces a regular file
+        // atomically, and a racing writer of the same path writes the same
+        // bytes. Skipping the lock file spares a file creation and deletion
+        // per `.drv`, which dominates instantiating large package sets.
         let target = store.real_path(&path);
-        let _lock = PathLock::acquire(&lock_path(&target))?;
-        // Another process may have added it while we waited for the lock.
-        if store.is_valid(&path)? {
-            return Ok(path);
-        }
         write_text(&target, &file.contents)?;
         let mut hasher = Hasher::new(HashAlgo::Sha256);
         let node = NarNode::Regular {
@@ -170,12 +171,19 @@ impl TextBatch {
     }
 }
 
-/// Writes `contents` to `target` through a temporary file renamed into
-/// place, read-only with mtime 1 as every store file. A leftover at
-/// `target` (from an add that crashed before registering) is replaced.
+/// Writes `contents` to `target` through a temporary file (named for this
+/// process, so concurrent writers never share one) renamed into place,
+/// read-only with mtime 1 as every store file. A leftover regular file at
+/// `target` (from an add that crashed before registering) is replaced by
+/// the rename itself; anything else there is removed first.
 fn write_text(target: &std::path::Path, contents: &[u8]) -> Result<(), LocalStoreError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut temp_name = target.as_os_str().to_owned();
-    temp_name.push(".tmp-text");
+    temp_name.push(format!(
+        ".tmp-text-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
     let temp = std::path::PathBuf::from(temp_name);
     let _ = fs::remove_file(&temp);
     let mut file = fs::OpenOptions::new()
@@ -188,6 +196,8 @@ fn write_text(target: &std::path::Path, contents: &[u8]) -> Result<(), LocalStor
         .map_err(|e| LocalStoreError::io("writing", &temp, e))?;
     drop(file);
     canonical::canonicalise_entry(&temp)?;
-    canonical::remove_tree(target)?;
+    if fs::symlink_metadata(target).is_ok_and(|meta| meta.is_dir()) {
+        canonical::remove_tree(target)?;
+    }
     fs::rename(&temp, target).map_err(|e| LocalStoreError::io("moving into place", target, e))
 }
