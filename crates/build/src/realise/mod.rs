@@ -15,9 +15,12 @@
 //! directories.
 
 pub mod attrs;
+mod check;
 mod graph;
 pub mod log;
 mod outputs;
+pub mod progress;
+pub mod request;
 mod schedule;
 pub mod setup;
 mod unsandboxed;
@@ -44,6 +47,9 @@ pub struct BuildSettings {
     pub cores: usize,
     /// Keep building what does not depend on a failed build (`--keep-going`).
     pub keep_going: bool,
+    /// Rebuild the targets' outputs although they are valid, and compare
+    /// the results with them bit for bit instead of registering (`--check`).
+    pub check: bool,
     /// Kill a builder that runs longer than this (`--timeout`).
     pub timeout: Option<Duration>,
     /// Kill a builder that is silent longer than this (`--max-silent-time`).
@@ -75,6 +81,7 @@ impl Default for BuildSettings {
             max_jobs: 1,
             cores,
             keep_going: false,
+            check: false,
             timeout: None,
             max_silent: None,
             sandbox: true,
@@ -222,20 +229,18 @@ impl Target {
 }
 
 /// Fetches store paths from elsewhere instead of building them (a binary
-/// cache). cairn-build only calls it; cairn-cache implements it.
-pub trait Substituter {
-    /// Tries to make `path` valid in `store`. `Ok(true)` when it is valid
-    /// afterwards, `Ok(false)` when no substitute is known; an error is
-    /// reported as a warning and the path is built instead.
-    fn substitute(
-        &self,
-        store: &mut LocalStore,
-        path: &StorePath,
-    ) -> Result<bool, Box<dyn std::error::Error + Send + Sync>>;
-}
+/// cache): the store crate's trait, so that cairn-cache implements it
+/// without cairn-build depending on cairn-cache. An error is reported as a
+/// warning and the path is built instead.
+pub use cairn_store::local::import::Substitute as Substituter;
 
 /// Follows the builds as they run. Methods are called from worker threads.
 pub trait Progress: Sync {
+    /// The graph is loaded: `builds` derivations will be built. Called
+    /// once, on the calling thread, before any build starts.
+    fn planned(&self, builds: usize) {
+        let _ = builds;
+    }
     /// A build is about to start; its log goes to `log`.
     fn started(&self, drv: &StorePath, log: &Path) {
         let _ = (drv, log);
@@ -268,6 +273,9 @@ pub enum FailureKind {
     Setup(String),
     /// A derivation it depends on failed.
     DependencyFailed(StorePath),
+    /// With `--check`: the rebuilt output differs from the valid one
+    /// (which output, and where first).
+    NotDeterministic(String),
 }
 
 /// One failed derivation.
@@ -299,6 +307,13 @@ impl fmt::Display for BuildFailure {
             }
             FailureKind::Outputs(message) | FailureKind::Setup(message) => {
                 write!(f, "building '{}': {message}", self.drv)?;
+            }
+            FailureKind::NotDeterministic(difference) => {
+                write!(
+                    f,
+                    "derivation '{}' may not be deterministic: {difference}",
+                    self.drv
+                )?;
             }
             FailureKind::DependencyFailed(dep) => {
                 return write!(
@@ -385,6 +400,9 @@ pub enum BuildError {
         /// What is wrong.
         message: String,
     },
+    /// `--check` of a derivation whose outputs are not all valid.
+    #[error("some outputs of '{0}' are not valid, so checking is not possible")]
+    CheckInvalid(String),
     /// A wanted output does not exist.
     #[error("derivation '{drv}' does not have wanted output '{output}'")]
     NoSuchOutput {

@@ -12,6 +12,7 @@ use cairn_store::local::register::{OutputLocks, StagedOutput, StagingDir};
 use cairn_store::path::StorePath;
 use cairn_store::path_info::PathInfo;
 
+use super::check;
 use super::graph::{self, Graph, Node};
 use super::log::{self, LogSink};
 use super::outputs::{OutputContext, process_outputs};
@@ -35,7 +36,8 @@ pub fn realise(
         return Err(BuildError::UnsandboxedChroot);
     }
     let mut report = RealiseReport::default();
-    let graph = graph::load(store, targets, substituter, &mut report)?;
+    let graph = graph::load(store, targets, settings.check, substituter, &mut report)?;
+    progress.planned(graph.nodes.iter().filter(|n| n.build).count());
     let failed = run_builds(store, &graph, settings, progress, &mut report)?;
     for (target, &idx) in targets.iter().zip(&graph.targets) {
         let node = &graph.nodes[idx];
@@ -71,6 +73,8 @@ struct Job {
     spec: SandboxSpec,
     outputs: OutputContext,
     log_dir: PathBuf,
+    /// With `--check`: the valid outputs to compare the results with.
+    check: Option<Vec<check::Valid>>,
 }
 
 /// What the calling thread keeps while a job runs.
@@ -196,6 +200,7 @@ fn run_builds(
             users.push(parts.user);
             let drv_display = store.store_dir().display_path(&node.drv_path);
             let result = match done.result {
+                Ok(_) if node.check => Ok(()),
                 Ok(staged) => store
                     .register_outputs(&staged, &parts.locks)
                     .map(|_| ())
@@ -344,9 +349,36 @@ fn prepare(
             all_valid &= store.is_valid(path).map_err(|e| fail(&e))?;
         }
     }
-    if all_valid {
+    if all_valid && !node.check {
         return Ok(Prepared::AlreadyValid);
     }
+    let check = if node.check {
+        if !settings.sandbox {
+            return Err(setup_failure(
+                "--check needs the sandbox (the rebuilt outputs must not replace the valid ones)"
+                    .into(),
+            ));
+        }
+        let mut valid = Vec::with_capacity(output_paths.len());
+        for path in &output_paths {
+            let info = store
+                .path_info(path)
+                .map_err(|e| fail(&e))?
+                .ok_or_else(|| {
+                    setup_failure(format!(
+                        "output '{}' is not valid, so checking is not possible",
+                        store.store_dir().display_path(path)
+                    ))
+                })?;
+            valid.push(check::Valid {
+                real: store.real_path(path),
+                info,
+            });
+        }
+        Some(valid)
+    } else {
+        None
+    };
 
     // The input closure.
     let mut roots: BTreeSet<StorePath> = drv.input_sources.clone();
@@ -469,6 +501,7 @@ fn prepare(
             inputs: infos,
         },
         log_dir: log_dir.to_path_buf(),
+        check,
     };
     Ok(Prepared::Job(
         Box::new(job),
@@ -543,8 +576,17 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
     let result = match outcome {
         Err(message) => Err((FailureKind::Setup(message), tail)),
         Ok(outcome) if !outcome.success() => Err((FailureKind::Builder(outcome.status), tail)),
-        Ok(_) => process_outputs(&job.outputs, &job.spec.outputs_dir)
-            .map_err(|message| (FailureKind::Outputs(message), tail)),
+        Ok(_) => match process_outputs(&job.outputs, &job.spec.outputs_dir) {
+            Err(message) => Err((FailureKind::Outputs(message), tail)),
+            Ok(staged) => match &job.check {
+                None => Ok(staged),
+                Some(valid) => match check::compare(&job.outputs.store_dir, &staged, valid) {
+                    Ok(None) => Ok(Vec::new()),
+                    Ok(Some(difference)) => Err((FailureKind::NotDeterministic(difference), tail)),
+                    Err(e) => Err((FailureKind::Outputs(e), tail)),
+                },
+            },
+        },
     };
     Done {
         idx: job.idx,

@@ -50,6 +50,17 @@ pub struct ExprArgs {
 pub(crate) type AutoArgs = Vec<(String, Value)>;
 
 impl ExprArgs {
+    /// The file argument, when one was given (`cairn build` also takes
+    /// `.drv` paths there).
+    pub(crate) fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// True when `-E` gave the expression.
+    pub(crate) fn has_expr(&self) -> bool {
+        self.expr.is_some()
+    }
+
     /// An evaluator with these options, using `store`.
     pub(crate) fn evaluator(&self, store: Box<dyn EvalStore>) -> Evaluator {
         let mut search_path: Vec<SearchPathEntry> = self
