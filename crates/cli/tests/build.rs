@@ -221,25 +221,85 @@ fn build_prints_and_links_like_nix_build() {
     sides.compare("drvs", &[drvs[0], &dev, drvs[1]]);
 }
 
+/// Derivations whose builders need `/marker`, a sandbox path given only
+/// where they may be built: elsewhere they can only be substituted.
+const NEEDS_MARKER: &str = r#"{ busybox }:
+let
+  mk = name: script: derivation {
+    inherit name;
+    system = builtins.currentSystem;
+    builder = "${busybox}/bin/sh";
+    args = [ "-c" "set -e; ${script}" ];
+  };
+  a = mk "marked-a" "read m < /marker; echo $m-a > $out";
+in {
+  b = mk "marked-b" "read m < /marker; read x < ${a}; echo $m $x ${a} > $out";
+  multi = derivation {
+    name = "marked-multi";
+    system = builtins.currentSystem;
+    builder = "${busybox}/bin/sh";
+    outputs = [ "out" "dev" ];
+    args = [ "-c" "set -e; read m < /marker; echo $m > $out; echo ${a} > $dev" ];
+  };
+}
+"#;
+
 #[test]
 fn build_substitutes_from_a_cache_instead_of_building() {
     let Some(sides) = Sides::new("build_substitutes_from_a_cache_instead_of_building") else {
         return;
     };
-    let args = |store: &Path| {
+    let file = sides.dir.path().join("marked.nix");
+    fs::write(&file, NEEDS_MARKER).unwrap();
+    let marker = sides.dir.path().join("marker");
+    fs::write(&marker, "marked\n").unwrap();
+    let marker_arg = format!("/marker={}", marker.display());
+    // `cairn build` of both attributes into `store`; `buildable` gives the
+    // builders their marker.
+    let build = |store: &Path, buildable: bool| {
         let mut command = cairn(store);
         command
             .arg("build")
-            .arg(sides.file())
+            .arg(&file)
             .args(["--arg", "busybox", &sides.busybox.expression])
             .args(["-A", "b", "-A", "multi", "--no-link"]);
+        if buildable {
+            command.args(["--sandbox-path", &marker_arg]);
+        }
         command
     };
-    let built = args(&sides.cairn_store).output().unwrap();
+    let log_dir = |store: &Path| store.join("nix/var/log/nix/drvs");
+    let logs = |store: &Path| {
+        log_dir(store)
+            .read_dir()
+            .map_or(0, |entries| entries.count())
+    };
+
+    // Without the marker the builders fail: building is not an option.
+    let unbuildable = sides.dir.path().join("unbuildable");
+    sides.oracle.import_busybox(&unbuildable);
+    let failed = build(&unbuildable, false).output().unwrap();
+    assert!(!failed.status.success(), "built without the marker");
+
+    let built = build(&sides.cairn_store, true).output().unwrap();
     success(&built, "first build");
     let paths = String::from_utf8(built.stdout.clone()).unwrap();
-    let log_dir = |store: &Path| store.join("nix/var/log/nix/drvs");
-    assert!(log_dir(&sides.cairn_store).read_dir().unwrap().count() > 0);
+    assert_eq!(paths.lines().count(), 2);
+    assert!(logs(&sides.cairn_store) > 0);
+    // The closure: b, multi (all outputs built) and a, which b and
+    // multi.dev refer to.
+    let listed = cairn(&sides.cairn_store)
+        .args(["store", "path-info", "--recursive"])
+        .args(paths.lines())
+        .output()
+        .unwrap();
+    success(&listed, "path-info");
+    let closure: Vec<String> = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(closure.len(), 3, "{closure:?}");
 
     let key = |name: &str| sides.dir.path().join(name);
     success(
@@ -263,10 +323,11 @@ fn build_substitutes_from_a_cache_instead_of_building() {
         "copy --to",
     );
 
-    // A fresh store with the cache: everything substituted, nothing built.
+    // A fresh store with the cache and its key: everything substituted,
+    // nothing built (a build would fail).
     let fresh = sides.dir.path().join("fresh");
     sides.oracle.import_busybox(&fresh);
-    let substituted = args(&fresh)
+    let substituted = build(&fresh, false)
         .args([
             "--substituters",
             &cache,
@@ -277,23 +338,29 @@ fn build_substitutes_from_a_cache_instead_of_building() {
         .unwrap();
     success(&substituted, "build with the cache");
     assert_eq!(String::from_utf8(substituted.stdout).unwrap(), paths);
-    assert!(
-        !log_dir(&fresh).exists() || log_dir(&fresh).read_dir().unwrap().count() == 0,
-        "something was built"
-    );
+    assert_eq!(logs(&fresh), 0, "something was built");
     let stderr = String::from_utf8_lossy(&substituted.stderr);
     assert!(!stderr.contains("building '"), "{stderr}");
+    for path in &closure {
+        let real = fresh.join(path.trim_start_matches('/'));
+        assert!(real.exists(), "{path} of the closure was not substituted");
+    }
 
     // Without a trusted key the cache is refused and everything is built.
     let untrusted = sides.dir.path().join("untrusted");
     sides.oracle.import_busybox(&untrusted);
-    let built_anyway = args(&untrusted)
+    let refused = build(&untrusted, false)
+        .args(["--substituters", &cache])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "an unsigned substitute was used");
+    let built_anyway = build(&untrusted, true)
         .args(["--substituters", &cache])
         .output()
         .unwrap();
     success(&built_anyway, "build with an untrusted cache");
     assert_eq!(String::from_utf8(built_anyway.stdout).unwrap(), paths);
-    assert!(log_dir(&untrusted).read_dir().unwrap().count() > 0);
+    assert!(logs(&untrusted) > 0);
 
     // A cache whose NARs are damaged: a warning, then the build.
     for entry in fs::read_dir(sides.dir.path().join("cache/nar")).unwrap() {
@@ -301,7 +368,7 @@ fn build_substitutes_from_a_cache_instead_of_building() {
     }
     let damaged = sides.dir.path().join("damaged");
     sides.oracle.import_busybox(&damaged);
-    let fallback = args(&damaged)
+    let fallback = build(&damaged, true)
         .args([
             "--substituters",
             &cache,
@@ -314,5 +381,5 @@ fn build_substitutes_from_a_cache_instead_of_building() {
     assert_eq!(String::from_utf8(fallback.stdout).unwrap(), paths);
     let stderr = String::from_utf8_lossy(&fallback.stderr);
     assert!(stderr.contains("warning: substituting"), "{stderr}");
-    assert!(log_dir(&damaged).read_dir().unwrap().count() > 0);
+    assert!(logs(&damaged) > 0);
 }

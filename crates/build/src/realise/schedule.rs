@@ -8,7 +8,7 @@ use std::sync::mpsc;
 
 use bstr::{BString, ByteSlice};
 use cairn_store::local::LocalStore;
-use cairn_store::local::register::{OutputLocks, StagedOutput, StagingDir};
+use cairn_store::local::register::{self, OutputLocks, StagedOutput, StagingDir};
 use cairn_store::path::StorePath;
 use cairn_store::path_info::PathInfo;
 
@@ -75,6 +75,9 @@ struct Job {
     log_dir: PathBuf,
     /// With `--check`: the valid outputs to compare the results with.
     check: Option<Vec<check::Valid>>,
+    /// Flush the outputs to disk here, in parallel, so that registering
+    /// (one at a time, on the calling thread) finds them clean.
+    flush: bool,
 }
 
 /// What the calling thread keeps while a job runs.
@@ -501,6 +504,7 @@ fn prepare(
             inputs: infos,
         },
         log_dir: log_dir.to_path_buf(),
+        flush: store.config().fsync && !node.check,
         check,
     };
     Ok(Prepared::Job(
@@ -579,6 +583,7 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
         Ok(_) => match process_outputs(&job.outputs, &job.spec.outputs_dir) {
             Err(message) => Err((FailureKind::Outputs(message), tail)),
             Ok(staged) => match &job.check {
+                None if job.flush => flush(staged).map_err(|e| (FailureKind::Outputs(e), tail)),
                 None => Ok(staged),
                 Some(valid) => match check::compare(&job.outputs.store_dir, &staged, valid) {
                     Ok(None) => Ok(Vec::new()),
@@ -593,6 +598,14 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
         result,
         log_path: Some(log_path),
     }
+}
+
+/// Flushes the staged outputs' files to disk.
+fn flush(staged: Vec<StagedOutput>) -> Result<Vec<StagedOutput>, String> {
+    for output in &staged {
+        register::sync_tree(&output.staged).map_err(|e| e.to_string())?;
+    }
+    Ok(staged)
 }
 
 /// An error with its causes, on one line.
