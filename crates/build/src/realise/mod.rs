@@ -24,6 +24,7 @@ pub mod request;
 mod schedule;
 pub mod setup;
 mod unsandboxed;
+mod userpool;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -121,15 +122,18 @@ pub fn host_systems() -> Vec<String> {
 
 impl BuildSettings {
     /// The build users Nix itself would use when the caller is root: the
-    /// members of group `nixbld`, `count` of them (or, without such a group,
-    /// uids 30001… in gid 30000). Empty when the caller is not root.
+    /// members of group `nixbld`, all of them (a build takes one that no
+    /// other cairn or Nix process holds), or, without such a group, `count`
+    /// uids 30001… in gid 30000. Empty when the caller is not root.
     pub fn system_build_users(count: usize) -> Vec<HostIds> {
         if !rustix::process::geteuid().is_root() {
             return Vec::new();
         }
         let from_group = nixbld_users();
         if !from_group.is_empty() {
-            return from_group.into_iter().take(count.max(1)).collect();
+            // All of them: some may be in use by Nix or another cairn
+            // (see `userpool`); `max_jobs` limits how many are used at once.
+            return from_group;
         }
         (0..count.max(1))
             .map(|i| HostIds {

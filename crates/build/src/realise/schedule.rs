@@ -17,6 +17,7 @@ use super::graph::{self, Graph, Node};
 use super::log::{self, LogSink};
 use super::outputs::{OutputContext, process_outputs};
 use super::setup::{self, SetupContext};
+use super::userpool::{self, UserLock};
 use super::{
     BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, RealiseReport,
     Substituter, Target, unsandboxed,
@@ -85,7 +86,8 @@ struct Held {
     _staging: StagingDir,
     _build_dir: tempfile::TempDir,
     locks: OutputLocks,
-    user: Option<HostIds>,
+    /// The build user, locked against other processes until the build ends.
+    user: Option<UserLock>,
 }
 
 /// What a worker sends back.
@@ -139,33 +141,41 @@ fn run_builds(
         .filter(|&i| state[i] == State::Waiting && waiting_for[i] == 0)
         .collect();
     let mut failed: BTreeSet<usize> = BTreeSet::new();
-    let mut users: Vec<Option<HostIds>> = if settings.build_users.is_empty() {
-        vec![None; settings.max_jobs.max(1)]
-    } else {
-        settings
-            .build_users
-            .iter()
-            .rev()
-            .map(|u| Some(*u))
-            .collect()
-    };
+    // Build users not in use by this run; each running build holds the
+    // lock of its own (see `userpool`).
+    let mut users: Vec<HostIds> = settings.build_users.iter().rev().copied().collect();
+    let with_users = !users.is_empty();
     let log_dir = log::log_dir(store);
     let mut held: BTreeMap<usize, Held> = BTreeMap::new();
     let mut stop = false;
     let (tx, rx) = mpsc::channel::<Done>();
     std::thread::scope(|scope| -> Result<(), BuildError> {
         loop {
-            while !stop && held.len() < settings.max_jobs.max(1) && !users.is_empty() {
+            while !stop && held.len() < settings.max_jobs.max(1) && !ready.is_empty() {
+                let lock = if with_users {
+                    match userpool::take_free(&mut users) {
+                        Some(lock) => Some(lock),
+                        // All held by other processes: wait for one.
+                        None if held.is_empty() => {
+                            std::thread::sleep(USER_WAIT);
+                            continue;
+                        }
+                        None => break,
+                    }
+                } else {
+                    None
+                };
                 let Some(idx) = ready.pop() else { break };
                 let node = &nodes[idx];
-                let user = users.pop().flatten();
+                let user = lock.as_ref().map(|l| l.user);
                 match prepare(store, graph, node, idx, settings, user, &log_dir) {
                     Ok(Prepared::AlreadyValid) => {
-                        users.push(user);
+                        users.extend(user);
                         state[idx] = State::Done;
                         release(idx, &dependents, &mut waiting_for, &state, &mut ready);
                     }
-                    Ok(Prepared::Job(job, held_parts)) => {
+                    Ok(Prepared::Job(job, mut held_parts)) => {
+                        held_parts.user = lock;
                         held.insert(idx, held_parts);
                         state[idx] = State::Running;
                         let tx = tx.clone();
@@ -175,7 +185,7 @@ fn run_builds(
                         });
                     }
                     Err(failure) => {
-                        users.push(user);
+                        users.extend(user);
                         progress.finished(&node.drv_path, Some(&failure));
                         report.failures.push(*failure);
                         fail(
@@ -200,7 +210,7 @@ fn run_builds(
             let Some(parts) = held.remove(&idx) else {
                 continue;
             };
-            users.push(parts.user);
+            users.extend(parts.user.as_ref().map(|lock| lock.user));
             let drv_display = store.store_dir().display_path(&node.drv_path);
             let result = match done.result {
                 Ok(_) if node.check => Ok(()),
@@ -250,6 +260,10 @@ fn run_builds(
     }
     Ok(failed)
 }
+
+/// How long to wait before looking again when other processes hold every
+/// build user.
+const USER_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 fn release(
     idx: usize,
@@ -513,7 +527,7 @@ fn prepare(
             _staging: staging,
             _build_dir: build_dir,
             locks,
-            user,
+            user: None,
         },
     ))
 }
