@@ -10,6 +10,7 @@ mod run;
 mod spec;
 
 pub use error::SandboxError;
+pub use realise::request::{Request, RequestResult};
 pub use realise::{
     BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, Quiet,
     RealiseReport, Substituter, Target, realise,

@@ -28,6 +28,10 @@ pub(crate) enum HostOp {
     Touch { path: PathBuf },
     /// `symlink(target, link)`.
     Symlink { target: PathBuf, link: PathBuf },
+    /// `link(source, link)`: a store input that is a regular file, as Nix
+    /// puts one in its chroot (a bind mount would need a new inode for the
+    /// mount point, which on ext4 costs far more than a directory entry).
+    HardLink { source: PathBuf, link: PathBuf },
 }
 
 impl HostOp {
@@ -37,7 +41,7 @@ impl HostOp {
             HostOp::Mkdir { path, .. }
             | HostOp::WriteFile { path, .. }
             | HostOp::Touch { path } => path,
-            HostOp::Symlink { link, .. } => link,
+            HostOp::Symlink { link, .. } | HostOp::HardLink { link, .. } => link,
         }
     }
 
@@ -60,6 +64,7 @@ impl HostOp {
                 .open(path)
                 .map(drop),
             HostOp::Symlink { target, link } => std::os::unix::fs::symlink(target, link),
+            HostOp::HardLink { source, link } => std::fs::hard_link(source, link),
         }
     }
 }
@@ -115,6 +120,12 @@ pub(crate) struct Plan {
     /// Mount points created in the host's `outputs_dir`; the parent removes
     /// them after the run.
     pub(crate) stubs: Vec<PathBuf>,
+    /// Hard links made in `outputs_dir`; the parent removes them after.
+    pub(crate) links: Vec<PathBuf>,
+    /// When a regular-file input may be hard-linked instead of mounted:
+    /// it is on this device (`outputs_dir`'s) and the builder's host uid,
+    /// the second, does not own it (else it could chmod and change it).
+    link_inputs: Option<(u64, u32)>,
     /// Directories already planned, so each is created once.
     dirs: BTreeSet<PathBuf>,
 }
@@ -236,6 +247,20 @@ impl Plan {
             });
             return Ok(());
         }
+        if host_target != target
+            && meta.is_file()
+            && self.link_inputs.is_some_and(|(dev, uid)| {
+                use std::os::unix::fs::MetadataExt;
+                meta.dev() == dev && meta.uid() != uid
+            })
+        {
+            self.links.push(host_target.clone());
+            self.host.push(HostOp::HardLink {
+                source: bind.host.clone(),
+                link: host_target,
+            });
+            return Ok(());
+        }
         if meta.is_dir() {
             if host_target == target {
                 self.mkdir(host_target, 0o755);
@@ -329,6 +354,12 @@ impl Plan {
         });
 
         let store_ctx = Some((spec.store_dir.as_path(), spec.outputs_dir.as_path()));
+        let builder_uid = spec
+            .build_user
+            .map_or_else(|| rustix::process::geteuid().as_raw(), |ids| ids.uid);
+        plan.link_inputs = std::fs::metadata(&spec.outputs_dir)
+            .ok()
+            .map(|m| (std::os::unix::fs::MetadataExt::dev(&m), builder_uid));
         for input in &spec.inputs {
             plan.bind(root, input, true, store_ctx)?;
         }

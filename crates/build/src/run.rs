@@ -64,7 +64,7 @@ pub fn run(spec: &SandboxSpec, log: &mut dyn Write) -> Result<BuildOutcome, Sand
     let plan = Plan::build(spec, root.path())?;
     // Declared before the child guard, so the child is reaped (and its
     // mounts gone) before the mount points are removed.
-    let _stubs = Stubs(plan.stubs.clone());
+    let _stubs = Stubs(plan.stubs.clone(), plan.links.clone());
     // The skeleton, as Nix's chroot directory: 0750, group nixbld.
     if caller_is_root {
         std::os::unix::fs::chown(root.path(), Some(0), Some(ids.gid))
@@ -380,11 +380,15 @@ impl Drop for ChildGuard {
 }
 
 /// Removes the mount points the child created in `outputs_dir`: empty
-/// directories, empty files and symlinks, nothing else.
-struct Stubs(Vec<PathBuf>);
+/// directories, empty files and symlinks, nothing else; and the hard links
+/// to inputs made there.
+struct Stubs(Vec<PathBuf>, Vec<PathBuf>);
 
 impl Drop for Stubs {
     fn drop(&mut self) {
+        for link in &self.1 {
+            let _ = fs::remove_file(link);
+        }
         for stub in &self.0 {
             remove_stub(stub);
         }

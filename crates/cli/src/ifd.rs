@@ -6,14 +6,19 @@ use cairn_eval::store::{OutputBuilder, WantedOutputs};
 use cairn_store::local::LocalStore;
 use cairn_store::path::{StoreDir, StorePath};
 
-/// Builds what evaluation needs one derivation at a time, sandboxed as
-/// `cairn build` builds, telling on stderr what it builds (unless `quiet`).
-pub(crate) fn builder(quiet: bool) -> Box<dyn OutputBuilder> {
-    let settings = BuildSettings {
+/// Builds what evaluation needs with `settings`, telling on stderr what it
+/// builds (unless `quiet`).
+pub(crate) fn builder(settings: BuildSettings, quiet: bool) -> Box<dyn OutputBuilder> {
+    Box::new(EvalBuilder { settings, quiet })
+}
+
+/// How commands without build options build during evaluation: one
+/// derivation at a time, sandboxed as `cairn build` builds.
+pub(crate) fn default_settings() -> BuildSettings {
+    BuildSettings {
         build_users: BuildSettings::system_build_users(1),
         ..BuildSettings::default()
-    };
-    Box::new(EvalBuilder { settings, quiet })
+    }
 }
 
 struct EvalBuilder {

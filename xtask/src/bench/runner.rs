@@ -61,17 +61,24 @@ impl Invocation {
             command.env("NIX_CONFIG", cairn_testkit::NIX_CONFIG);
         }
         let started = Instant::now();
-        let child = command
+        let mut child = command
             .spawn()
             .with_context(|| format!("starting {}", self.program.display()))?;
+        // Drained while the child runs: a child that fills the pipe (Nix
+        // prints a line per build) would otherwise block forever.
+        let pipe = child.stderr.take();
+        let drain = std::thread::spawn(move || {
+            let mut stderr = Vec::new();
+            if let Some(mut pipe) = pipe {
+                use std::io::Read;
+                let _ = pipe.read_to_end(&mut stderr);
+            }
+            String::from_utf8_lossy(&stderr).into_owned()
+        });
         let (status, peak_kib) = wait_with_rusage(child.id())?;
         let wall = started.elapsed();
+        let stderr = drain.join().unwrap_or_default();
         if status != 0 {
-            let mut stderr = String::new();
-            if let Some(mut pipe) = child.stderr {
-                use std::io::Read;
-                let _ = pipe.read_to_string(&mut stderr);
-            }
             bail!(
                 "{} {:?} failed (wait status {status}):\n{stderr}",
                 self.program.display(),

@@ -22,6 +22,9 @@ pub struct Node {
     pub wanted: BTreeSet<OutputName>,
     /// Whether it must be built.
     pub build: bool,
+    /// Whether it is built to check outputs that are valid already
+    /// (`--check`): the result is compared, not registered.
+    pub check: bool,
     /// Input derivations (graph indices) with the outputs used of each.
     pub inputs: Vec<(usize, BTreeSet<OutputName>)>,
 }
@@ -72,14 +75,15 @@ pub fn read_derivation(store: &LocalStore, path: &StorePath) -> Result<Derivatio
 pub fn load(
     store: &mut LocalStore,
     targets: &[Target],
+    check: bool,
     substituter: Option<&dyn Substituter>,
     report: &mut RealiseReport,
 ) -> Result<Graph, BuildError> {
     let mut nodes: Vec<Node> = Vec::new();
     let mut index: HashMap<StorePath, usize> = HashMap::new();
     let mut target_indices = Vec::with_capacity(targets.len());
-    // (node, outputs wanted of it); `None` means all.
-    let mut work: Vec<(usize, Option<BTreeSet<OutputName>>)> = Vec::new();
+    // (node, outputs wanted of it, whether it is a target); `None` means all.
+    let mut work: Vec<(usize, Option<BTreeSet<OutputName>>, bool)> = Vec::new();
     for target in targets {
         let idx = node_index(store, &mut nodes, &mut index, &target.drv)?;
         target_indices.push(idx);
@@ -87,10 +91,10 @@ pub fn load(
             OutputSelection::All => None,
             OutputSelection::Names(names) => Some(names.clone()),
         };
-        work.push((idx, wanted));
+        work.push((idx, wanted, true));
     }
     let mut checked_sources: BTreeSet<StorePath> = BTreeSet::new();
-    while let Some((idx, wanted)) = work.pop() {
+    while let Some((idx, wanted, is_target)) = work.pop() {
         let node = &mut nodes[idx];
         let wanted =
             wanted.unwrap_or_else(|| node.outputs.iter().map(|(n, _)| n.clone()).collect());
@@ -110,15 +114,27 @@ pub fn load(
         if node.build {
             continue;
         }
+        let wanted_paths: Vec<StorePath> = node
+            .wanted
+            .iter()
+            .filter_map(|name| node.output_path(name).cloned())
+            .collect();
         let mut missing = Vec::new();
-        for name in &node.wanted {
-            if let Some(path) = node.output_path(name)
-                && !store.is_valid(path)?
-            {
-                missing.push(path.clone());
+        for path in wanted_paths {
+            // Rooted before it is checked, so that a collector cannot take
+            // it between the check and its use as an input.
+            drop(store.add_temp_root(&path)?);
+            if !store.is_valid(&path)? {
+                missing.push(path);
             }
         }
-        if missing.is_empty() {
+        let checking = check && is_target;
+        if checking && !missing.is_empty() {
+            return Err(BuildError::CheckInvalid(
+                store.store_dir().display_path(&nodes[idx].drv_path),
+            ));
+        }
+        if missing.is_empty() && !checking {
             continue;
         }
         let allow_substitutes = node
@@ -126,7 +142,8 @@ pub fn load(
             .env
             .get(b"allowSubstitutes".as_bstr())
             .is_none_or(|v| v.as_slice() == b"1");
-        if allow_substitutes
+        if !checking
+            && allow_substitutes
             && let Some(substituter) = substituter
             && substitute_all(store, substituter, &missing, report)
         {
@@ -134,6 +151,7 @@ pub fn load(
         }
         let node = &mut nodes[idx];
         node.build = true;
+        node.check = checking;
         let input_drvs: Vec<(StorePath, BTreeSet<OutputName>)> = node
             .drv
             .input_derivations
@@ -142,7 +160,11 @@ pub fn load(
             .collect();
         let sources: Vec<StorePath> = node.drv.input_sources.iter().cloned().collect();
         for source in sources {
-            if !checked_sources.insert(source.clone()) || store.is_valid(&source)? {
+            if !checked_sources.insert(source.clone()) {
+                continue;
+            }
+            drop(store.add_temp_root(&source)?);
+            if store.is_valid(&source)? {
                 continue;
             }
             let fetched = substituter
@@ -157,7 +179,7 @@ pub fn load(
         for (input, outputs) in input_drvs {
             let input_idx = node_index(store, &mut nodes, &mut index, &input)?;
             inputs.push((input_idx, outputs.clone()));
-            work.push((input_idx, Some(outputs)));
+            work.push((input_idx, Some(outputs), false));
         }
         nodes[idx].inputs = inputs;
     }
@@ -190,7 +212,7 @@ fn substitute_all(
 }
 
 fn node_index(
-    store: &LocalStore,
+    store: &mut LocalStore,
     nodes: &mut Vec<Node>,
     index: &mut HashMap<StorePath, usize>,
     drv_path: &StorePath,
@@ -198,6 +220,8 @@ fn node_index(
     if let Some(&idx) = index.get(drv_path) {
         return Ok(idx);
     }
+    // Kept from collection while it is used, as Nix does.
+    drop(store.add_temp_root(drv_path)?);
     let drv = read_derivation(store, drv_path)?;
     let display = store.store_dir().display_path(drv_path);
     if drv
@@ -224,6 +248,7 @@ fn node_index(
         outputs,
         wanted: BTreeSet::new(),
         build: false,
+        check: false,
         inputs: Vec::new(),
     });
     index.insert(drv_path.clone(), idx);

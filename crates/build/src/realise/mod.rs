@@ -15,12 +15,16 @@
 //! directories.
 
 pub mod attrs;
+mod check;
 mod graph;
 pub mod log;
 mod outputs;
+pub mod progress;
+pub mod request;
 mod schedule;
 pub mod setup;
 mod unsandboxed;
+mod userpool;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -44,6 +48,9 @@ pub struct BuildSettings {
     pub cores: usize,
     /// Keep building what does not depend on a failed build (`--keep-going`).
     pub keep_going: bool,
+    /// Rebuild the targets' outputs although they are valid, and compare
+    /// the results with them bit for bit instead of registering (`--check`).
+    pub check: bool,
     /// Kill a builder that runs longer than this (`--timeout`).
     pub timeout: Option<Duration>,
     /// Kill a builder that is silent longer than this (`--max-silent-time`).
@@ -57,7 +64,9 @@ pub struct BuildSettings {
     /// own ids (refused by the sandbox when the caller is root).
     pub build_users: Vec<HostIds>,
     /// Where the sandbox makes its root skeletons (see
-    /// [`crate::SandboxSpec::scratch_dir`]).
+    /// [`crate::SandboxSpec::scratch_dir`]). The default is `/dev/shm`
+    /// when it is a writable tmpfs (setup costs a fraction of what it does
+    /// on a disk), else the temp dir.
     pub scratch_dir: Option<PathBuf>,
     /// Where build directories are made (default: the temp dir).
     pub build_dir_parent: Option<PathBuf>,
@@ -75,17 +84,29 @@ impl Default for BuildSettings {
             max_jobs: 1,
             cores,
             keep_going: false,
+            check: false,
             timeout: None,
             max_silent: None,
             sandbox: true,
             sandbox_paths: Vec::new(),
             build_users: Vec::new(),
-            scratch_dir: None,
+            scratch_dir: tmpfs_scratch_dir(),
             build_dir_parent: None,
             systems: host_systems(),
             compress_logs: true,
         }
     }
+}
+
+/// `/dev/shm` when it is a tmpfs this process can write to.
+fn tmpfs_scratch_dir() -> Option<PathBuf> {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    let dir = Path::new("/dev/shm");
+    let stat = rustix::fs::statfs(dir).ok()?;
+    let writable = rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok();
+    #[allow(clippy::useless_conversion)] // `f_type`'s type differs between targets
+    let is_tmpfs = i64::from(stat.f_type) == TMPFS_MAGIC;
+    (is_tmpfs && writable).then(|| dir.to_path_buf())
 }
 
 /// This machine's system double and the ones it can also run, as Nix's
@@ -101,15 +122,18 @@ pub fn host_systems() -> Vec<String> {
 
 impl BuildSettings {
     /// The build users Nix itself would use when the caller is root: the
-    /// members of group `nixbld`, `count` of them (or, without such a group,
-    /// uids 30001… in gid 30000). Empty when the caller is not root.
+    /// members of group `nixbld`, all of them (a build takes one that no
+    /// other cairn or Nix process holds), or, without such a group, `count`
+    /// uids 30001… in gid 30000. Empty when the caller is not root.
     pub fn system_build_users(count: usize) -> Vec<HostIds> {
         if !rustix::process::geteuid().is_root() {
             return Vec::new();
         }
         let from_group = nixbld_users();
         if !from_group.is_empty() {
-            return from_group.into_iter().take(count.max(1)).collect();
+            // All of them: some may be in use by Nix or another cairn
+            // (see `userpool`); `max_jobs` limits how many are used at once.
+            return from_group;
         }
         (0..count.max(1))
             .map(|i| HostIds {
@@ -222,20 +246,18 @@ impl Target {
 }
 
 /// Fetches store paths from elsewhere instead of building them (a binary
-/// cache). cairn-build only calls it; cairn-cache implements it.
-pub trait Substituter {
-    /// Tries to make `path` valid in `store`. `Ok(true)` when it is valid
-    /// afterwards, `Ok(false)` when no substitute is known; an error is
-    /// reported as a warning and the path is built instead.
-    fn substitute(
-        &self,
-        store: &mut LocalStore,
-        path: &StorePath,
-    ) -> Result<bool, Box<dyn std::error::Error + Send + Sync>>;
-}
+/// cache): the store crate's trait, so that cairn-cache implements it
+/// without cairn-build depending on cairn-cache. An error is reported as a
+/// warning and the path is built instead.
+pub use cairn_store::local::import::Substitute as Substituter;
 
 /// Follows the builds as they run. Methods are called from worker threads.
 pub trait Progress: Sync {
+    /// The graph is loaded: `builds` derivations will be built. Called
+    /// once, on the calling thread, before any build starts.
+    fn planned(&self, builds: usize) {
+        let _ = builds;
+    }
     /// A build is about to start; its log goes to `log`.
     fn started(&self, drv: &StorePath, log: &Path) {
         let _ = (drv, log);
@@ -268,6 +290,9 @@ pub enum FailureKind {
     Setup(String),
     /// A derivation it depends on failed.
     DependencyFailed(StorePath),
+    /// With `--check`: the rebuilt output differs from the valid one
+    /// (which output, and where first).
+    NotDeterministic(String),
 }
 
 /// One failed derivation.
@@ -299,6 +324,13 @@ impl fmt::Display for BuildFailure {
             }
             FailureKind::Outputs(message) | FailureKind::Setup(message) => {
                 write!(f, "building '{}': {message}", self.drv)?;
+            }
+            FailureKind::NotDeterministic(difference) => {
+                write!(
+                    f,
+                    "derivation '{}' may not be deterministic: {difference}",
+                    self.drv
+                )?;
             }
             FailureKind::DependencyFailed(dep) => {
                 return write!(
@@ -385,6 +417,9 @@ pub enum BuildError {
         /// What is wrong.
         message: String,
     },
+    /// `--check` of a derivation whose outputs are not all valid.
+    #[error("some outputs of '{0}' are not valid, so checking is not possible")]
+    CheckInvalid(String),
     /// A wanted output does not exist.
     #[error("derivation '{drv}' does not have wanted output '{output}'")]
     NoSuchOutput {

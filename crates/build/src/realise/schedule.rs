@@ -8,14 +8,16 @@ use std::sync::mpsc;
 
 use bstr::{BString, ByteSlice};
 use cairn_store::local::LocalStore;
-use cairn_store::local::register::{OutputLocks, StagedOutput, StagingDir};
+use cairn_store::local::register::{self, OutputLocks, StagedOutput, StagingDir};
 use cairn_store::path::StorePath;
 use cairn_store::path_info::PathInfo;
 
+use super::check;
 use super::graph::{self, Graph, Node};
 use super::log::{self, LogSink};
 use super::outputs::{OutputContext, process_outputs};
 use super::setup::{self, SetupContext};
+use super::userpool::{self, UserLock};
 use super::{
     BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, RealiseReport,
     Substituter, Target, unsandboxed,
@@ -35,7 +37,8 @@ pub fn realise(
         return Err(BuildError::UnsandboxedChroot);
     }
     let mut report = RealiseReport::default();
-    let graph = graph::load(store, targets, substituter, &mut report)?;
+    let graph = graph::load(store, targets, settings.check, substituter, &mut report)?;
+    progress.planned(graph.nodes.iter().filter(|n| n.build).count());
     let failed = run_builds(store, &graph, settings, progress, &mut report)?;
     for (target, &idx) in targets.iter().zip(&graph.targets) {
         let node = &graph.nodes[idx];
@@ -71,6 +74,11 @@ struct Job {
     spec: SandboxSpec,
     outputs: OutputContext,
     log_dir: PathBuf,
+    /// With `--check`: the valid outputs to compare the results with.
+    check: Option<Vec<check::Valid>>,
+    /// Flush the outputs to disk here, in parallel, so that registering
+    /// (one at a time, on the calling thread) finds them clean.
+    flush: bool,
 }
 
 /// What the calling thread keeps while a job runs.
@@ -78,7 +86,8 @@ struct Held {
     _staging: StagingDir,
     _build_dir: tempfile::TempDir,
     locks: OutputLocks,
-    user: Option<HostIds>,
+    /// The build user, locked against other processes until the build ends.
+    user: Option<UserLock>,
 }
 
 /// What a worker sends back.
@@ -132,33 +141,41 @@ fn run_builds(
         .filter(|&i| state[i] == State::Waiting && waiting_for[i] == 0)
         .collect();
     let mut failed: BTreeSet<usize> = BTreeSet::new();
-    let mut users: Vec<Option<HostIds>> = if settings.build_users.is_empty() {
-        vec![None; settings.max_jobs.max(1)]
-    } else {
-        settings
-            .build_users
-            .iter()
-            .rev()
-            .map(|u| Some(*u))
-            .collect()
-    };
+    // Build users not in use by this run; each running build holds the
+    // lock of its own (see `userpool`).
+    let mut users: Vec<HostIds> = settings.build_users.iter().rev().copied().collect();
+    let with_users = !users.is_empty();
     let log_dir = log::log_dir(store);
     let mut held: BTreeMap<usize, Held> = BTreeMap::new();
     let mut stop = false;
     let (tx, rx) = mpsc::channel::<Done>();
     std::thread::scope(|scope| -> Result<(), BuildError> {
         loop {
-            while !stop && held.len() < settings.max_jobs.max(1) && !users.is_empty() {
+            while !stop && held.len() < settings.max_jobs.max(1) && !ready.is_empty() {
+                let lock = if with_users {
+                    match userpool::take_free(&mut users) {
+                        Some(lock) => Some(lock),
+                        // All held by other processes: wait for one.
+                        None if held.is_empty() => {
+                            std::thread::sleep(USER_WAIT);
+                            continue;
+                        }
+                        None => break,
+                    }
+                } else {
+                    None
+                };
                 let Some(idx) = ready.pop() else { break };
                 let node = &nodes[idx];
-                let user = users.pop().flatten();
+                let user = lock.as_ref().map(|l| l.user);
                 match prepare(store, graph, node, idx, settings, user, &log_dir) {
                     Ok(Prepared::AlreadyValid) => {
-                        users.push(user);
+                        users.extend(user);
                         state[idx] = State::Done;
                         release(idx, &dependents, &mut waiting_for, &state, &mut ready);
                     }
-                    Ok(Prepared::Job(job, held_parts)) => {
+                    Ok(Prepared::Job(job, mut held_parts)) => {
+                        held_parts.user = lock;
                         held.insert(idx, held_parts);
                         state[idx] = State::Running;
                         let tx = tx.clone();
@@ -168,7 +185,7 @@ fn run_builds(
                         });
                     }
                     Err(failure) => {
-                        users.push(user);
+                        users.extend(user);
                         progress.finished(&node.drv_path, Some(&failure));
                         report.failures.push(*failure);
                         fail(
@@ -193,9 +210,10 @@ fn run_builds(
             let Some(parts) = held.remove(&idx) else {
                 continue;
             };
-            users.push(parts.user);
+            users.extend(parts.user.as_ref().map(|lock| lock.user));
             let drv_display = store.store_dir().display_path(&node.drv_path);
             let result = match done.result {
+                Ok(_) if node.check => Ok(()),
                 Ok(staged) => store
                     .register_outputs(&staged, &parts.locks)
                     .map(|_| ())
@@ -242,6 +260,10 @@ fn run_builds(
     }
     Ok(failed)
 }
+
+/// How long to wait before looking again when other processes hold every
+/// build user.
+const USER_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 fn release(
     idx: usize,
@@ -345,9 +367,36 @@ fn prepare(
             all_valid &= store.is_valid(path).map_err(|e| fail(&e))?;
         }
     }
-    if all_valid {
+    if all_valid && !node.check {
         return Ok(Prepared::AlreadyValid);
     }
+    let check = if node.check {
+        if !settings.sandbox {
+            return Err(setup_failure(
+                "--check needs the sandbox (the rebuilt outputs must not replace the valid ones)"
+                    .into(),
+            ));
+        }
+        let mut valid = Vec::with_capacity(output_paths.len());
+        for path in &output_paths {
+            let info = store
+                .path_info(path)
+                .map_err(|e| fail(&e))?
+                .ok_or_else(|| {
+                    setup_failure(format!(
+                        "output '{}' is not valid, so checking is not possible",
+                        store.store_dir().display_path(path)
+                    ))
+                })?;
+            valid.push(check::Valid {
+                real: store.real_path(path),
+                info,
+            });
+        }
+        Some(valid)
+    } else {
+        None
+    };
 
     // The input closure.
     let mut roots: BTreeSet<StorePath> = drv.input_sources.clone();
@@ -470,6 +519,8 @@ fn prepare(
             inputs: infos,
         },
         log_dir: log_dir.to_path_buf(),
+        flush: store.config().fsync && !node.check,
+        check,
     };
     Ok(Prepared::Job(
         Box::new(job),
@@ -477,7 +528,7 @@ fn prepare(
             _staging: staging,
             _build_dir: build_dir,
             locks,
-            user,
+            user: None,
         },
     ))
 }
@@ -557,14 +608,32 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
     let result = match outcome {
         Err(message) => Err((FailureKind::Setup(message), tail)),
         Ok(outcome) if !outcome.success() => Err((FailureKind::Builder(outcome.status), tail)),
-        Ok(_) => process_outputs(&job.outputs, &job.spec.outputs_dir)
-            .map_err(|message| (FailureKind::Outputs(message), tail)),
+        Ok(_) => match process_outputs(&job.outputs, &job.spec.outputs_dir) {
+            Err(message) => Err((FailureKind::Outputs(message), tail)),
+            Ok(staged) => match &job.check {
+                None if job.flush => flush(staged).map_err(|e| (FailureKind::Outputs(e), tail)),
+                None => Ok(staged),
+                Some(valid) => match check::compare(&job.outputs.store_dir, &staged, valid) {
+                    Ok(None) => Ok(Vec::new()),
+                    Ok(Some(difference)) => Err((FailureKind::NotDeterministic(difference), tail)),
+                    Err(e) => Err((FailureKind::Outputs(e), tail)),
+                },
+            },
+        },
     };
     Done {
         idx: job.idx,
         result,
         log_path: Some(log_path),
     }
+}
+
+/// Flushes the staged outputs' files to disk.
+fn flush(staged: Vec<StagedOutput>) -> Result<Vec<StagedOutput>, String> {
+    for output in &staged {
+        register::sync_tree(&output.staged).map_err(|e| e.to_string())?;
+    }
+    Ok(staged)
 }
 
 /// An error with its causes, on one line.

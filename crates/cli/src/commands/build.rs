@@ -1,32 +1,36 @@
-//! `cairn build DRV…`: realise derivations and print their output paths,
-//! leaving `result` links as nix-build does.
+//! `cairn build [FILE | -E EXPR | DRV…]`: evaluate, realise and print the
+//! output paths, leaving `result` links, as nix-build does.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use cairn_build::{
-    BindPath, BuildFailure, BuildSettings, OutputSelection, Progress, Target, realise,
-};
-use cairn_derivation::OutputName;
+use cairn_build::realise::progress::{Display, LogFormat};
+use cairn_build::realise::request::{self, Request};
+use cairn_build::{BindPath, BuildSettings, Substituter, realise};
+use cairn_cache::{BinaryCache, HttpOptions, SubstituteOptions, Substituters, TrustedKeys};
+use cairn_eval::store::LocalEvalStore;
 use cairn_store::local::{LocalStore, LocalStoreConfig};
-use cairn_store::path::StorePath;
 
+use super::eval::ExprArgs;
 use crate::output::write_stdout;
 use crate::{Exit, Failure, GlobalOptions};
 
-/// Build derivations and print their output paths.
+/// Build the derivations an expression describes (or `.drv` files) and
+/// print their output paths, as nix-build does.
 ///
-/// Each DRV is a `.drv` store path (or a link to one), optionally followed by `!OUTPUT[,OUTPUT…]`
-/// (`!*` for all outputs, the default). Outputs that are valid already are
-/// not rebuilt.
+/// Without `.drv` arguments, FILE (default `./default.nix`) or `-E EXPR` is
+/// evaluated, `-A` selects attributes, functions are called with `--arg`
+/// and `--argstr`, and every derivation found is built: the output its
+/// value stands for. A `.drv` path (or a link to one) builds its
+/// `outputName` (else `out`); `DRV!dev` names an output, `DRV!*` all.
+/// Each result gets a link: result, result-dev, result-2, …
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The derivations to build.
-    #[arg(value_name = "DRV", required = true)]
+    #[command(flatten)]
+    expr: ExprArgs,
+    /// More `.drv` paths, after the first given as FILE.
+    #[arg(value_name = "DRV")]
     drvs: Vec<String>,
     #[command(flatten)]
     options: BuildOptions,
@@ -45,7 +49,7 @@ pub struct BuildOptions {
     )]
     out_link: PathBuf,
     /// Leave no result links.
-    #[arg(long, conflicts_with = "out_link")]
+    #[arg(long, visible_alias = "no-out-link", conflicts_with = "out_link")]
     no_link: bool,
     /// How many builds may run at once (a number or `auto`).
     #[arg(short = 'j', long = "max-jobs", value_name = "N", default_value = "1")]
@@ -69,6 +73,26 @@ pub struct BuildOptions {
     /// one path for both); repeatable.
     #[arg(long = "sandbox-path", value_name = "TARGET=SOURCE")]
     sandbox_paths: Vec<String>,
+    /// Rebuild outputs that are valid already and compare them bit for bit
+    /// with the valid ones (nothing is registered).
+    #[arg(long)]
+    check: bool,
+    /// How to show the builds: `raw` (every log line), `bar` (one status
+    /// line), `json` (Nix's internal-json lines); default: bar on a
+    /// terminal with several builds, raw otherwise.
+    #[arg(long, value_name = "FORMAT", value_parser = ["raw", "bar", "json"])]
+    log_format: Option<String>,
+    /// Substitute from these binary caches before building (URLs separated
+    /// by spaces; repeatable).
+    #[arg(long, value_name = "URLS")]
+    substituters: Vec<String>,
+    /// Keys trusted to sign substitutes (`name:base64`, separated by
+    /// spaces; repeatable).
+    #[arg(long, value_name = "KEYS")]
+    trusted_public_keys: Vec<String>,
+    /// Accept substitutes that no trusted key signed (dangerous).
+    #[arg(long)]
+    no_require_sigs: bool,
 }
 
 impl BuildOptions {
@@ -84,6 +108,7 @@ impl BuildOptions {
         let mut settings = BuildSettings {
             max_jobs,
             keep_going: self.keep_going,
+            check: self.check,
             timeout: self.timeout.map(Duration::from_secs),
             max_silent: self.max_silent_time.map(Duration::from_secs),
             sandbox: !self.no_sandbox,
@@ -102,35 +127,146 @@ impl BuildOptions {
         }
         Ok(settings)
     }
+
+    /// The binary caches to substitute from, if any were given.
+    fn substituters(&self, store: &LocalStore) -> Result<Option<Substituters>, Failure> {
+        let urls: Vec<&str> = self
+            .substituters
+            .iter()
+            .flat_map(|urls| urls.split_whitespace())
+            .collect();
+        if urls.is_empty() {
+            return Ok(None);
+        }
+        let http = HttpOptions::default();
+        let caches = urls
+            .iter()
+            .map(|url| BinaryCache::open(url, store.store_dir(), &http))
+            .collect::<Result<Vec<_>, _>>()?;
+        let trusted_keys = TrustedKeys::parse(
+            self.trusted_public_keys
+                .iter()
+                .flat_map(|keys| keys.split_whitespace()),
+        )?;
+        Ok(Some(Substituters::new(
+            caches,
+            SubstituteOptions {
+                trusted_keys,
+                require_sigs: !self.no_require_sigs,
+                ..SubstituteOptions::default()
+            },
+        )))
+    }
+
+    fn log_format(&self) -> Option<LogFormat> {
+        match self.log_format.as_deref() {
+            Some("raw") => Some(LogFormat::Raw),
+            Some("bar") => Some(LogFormat::Bar),
+            Some("json") => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
 }
 
 pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
-    let store = LocalStore::open(LocalStoreConfig::chroot(&global.store))?;
-    let targets = args
-        .drvs
-        .iter()
-        .map(|text| Target::resolve(&store, text))
-        .collect::<Result<Vec<_>, _>>()?;
-    build_targets(global, store, &targets, &args.options)
+    let config = LocalStoreConfig::chroot(&global.store);
+    let requests = match drv_arguments(&args) {
+        Some(drvs) => {
+            let store = LocalStore::open(config.clone())?;
+            let mut requests = Vec::new();
+            for text in drvs {
+                requests.extend(Request::from_drv_arg(&store, text)?);
+            }
+            requests
+        }
+        None => evaluate(&args.expr, config.clone(), &args.options, global.quiet)?,
+    };
+    let store = LocalStore::open(config)?;
+    build_requests(global, store, &requests, &args.options)
 }
 
-/// Builds `targets` (derivations with their wanted outputs), prints the
-/// output paths and makes the result links. Evaluating commands call this
-/// with the derivations they found.
-pub(crate) fn build_targets(
+/// The `.drv` arguments, when the first positional argument is one (then
+/// every one must be); `None` when there is an expression to evaluate.
+fn drv_arguments(args: &Args) -> Option<Vec<&str>> {
+    let first = args.expr.file()?.to_str()?;
+    let path = first.rsplit_once('!').map_or(first, |(path, _)| path);
+    let is_drv = path.ends_with(".drv")
+        || std::fs::canonicalize(path).is_ok_and(|p| p.extension().is_some_and(|e| e == "drv"));
+    if args.expr.has_expr() || !is_drv {
+        return None;
+    }
+    Some(
+        std::iter::once(first)
+            .chain(args.drvs.iter().map(String::as_str))
+            .collect(),
+    )
+}
+
+/// Evaluates the expression, writes the derivations found and returns what
+/// to build of them.
+fn evaluate(
+    expr: &ExprArgs,
+    config: LocalStoreConfig,
+    options: &BuildOptions,
+    quiet: bool,
+) -> Result<Vec<Request>, Failure> {
+    // Import from derivation builds as this command would.
+    let store =
+        LocalEvalStore::new(config).with_builder(crate::ifd::builder(options.settings()?, quiet));
+    let mut evaluator = expr.evaluator(Box::new(store));
+    let cwd = std::env::current_dir().context("finding the current directory")?;
+    let found = (|| {
+        let (values, auto_args) = expr.selected_values(&mut evaluator, &cwd)?;
+        let mut found = Vec::new();
+        for value in values {
+            found.extend(evaluator.find_derivations(&value, &auto_args)?);
+        }
+        Ok(found)
+    })();
+    let found = match found {
+        Ok(found) => found,
+        Err(error) => {
+            eprint!("{}", evaluator.render_error(&error));
+            return Err(Failure::reported(Exit::Failure));
+        }
+    };
+    evaluator.flush_store()?;
+    let store_dir = evaluator.machine().store_dir();
+    found
+        .into_iter()
+        .map(|drv| {
+            let output = cairn_derivation::OutputName::new(&drv.output_name).map_err(|_| {
+                anyhow::anyhow!(
+                    "derivation '{}' lacks an 'outputName' attribute",
+                    store_dir.display_path(&drv.drv_path)
+                )
+            })?;
+            Ok(Request {
+                drv: drv.drv_path,
+                output,
+            })
+        })
+        .collect()
+}
+
+/// Realises `requests`, prints the output paths and makes the result links.
+pub(crate) fn build_requests(
     global: &GlobalOptions,
     mut store: LocalStore,
-    targets: &[Target],
+    requests: &[Request],
     options: &BuildOptions,
 ) -> Result<(), Failure> {
     let settings = options.settings()?;
-    let progress = CliProgress {
-        store_dir: store.store_dir().clone(),
-        quiet: global.quiet,
-        live: AtomicBool::new(false),
-        one_target: targets.len() == 1,
-    };
-    let report = realise(&mut store, targets, &settings, None, &progress)?;
+    let substituters = options.substituters(&store)?;
+    let substituter = substituters.as_ref().map(|s| s as &dyn Substituter);
+    let display = Display::new(
+        store.store_dir().clone(),
+        options.log_format(),
+        global.quiet,
+    );
+    let targets = request::targets(requests);
+    let report = realise(&mut store, &targets, &settings, substituter, &display)?;
+    display.clear();
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -141,70 +277,23 @@ pub(crate) fn build_targets(
         return Err(Failure::reported(Exit::BuildFailure));
     }
     let mut out = String::new();
-    // nix-build's names: result, result-dev, result-2, result-2-dev, …
-    let mut prefixes: BTreeMap<&StorePath, String> = BTreeMap::new();
-    for (drv, outputs) in &report.outputs {
-        let count = prefixes.len();
-        let prefix = prefixes.entry(drv).or_insert_with(|| {
-            let mut prefix = options.out_link.to_string_lossy().into_owned();
-            if count > 0 {
-                prefix.push_str(&format!("-{}", count + 1));
-            }
-            prefix
-        });
-        for (name, path) in outputs {
-            if !options.no_link {
-                store.add_indirect_root(path, &PathBuf::from(link_name(prefix, name)))?;
-            }
-            out.push_str(&store.store_dir().display_path(path));
-            out.push('\n');
+    for (request, result) in
+        requests
+            .iter()
+            .zip(request::results(&options.out_link, requests, &report))
+    {
+        let result = result.with_context(|| {
+            format!(
+                "output '{}' of '{}' was not built",
+                request.output,
+                store.store_dir().display_path(&request.drv)
+            )
+        })?;
+        if !options.no_link {
+            store.add_indirect_root(&result.path, &result.link)?;
         }
+        out.push_str(&store.store_dir().display_path(&result.path));
+        out.push('\n');
     }
     write_stdout(out.as_bytes())
-}
-
-fn link_name(prefix: &str, output: &OutputName) -> String {
-    if output.is_out() {
-        prefix.to_owned()
-    } else {
-        format!("{prefix}-{output}")
-    }
-}
-
-/// Says which builds start; shows a build's output live while it is the
-/// only one (a single target with nothing else to build).
-struct CliProgress {
-    store_dir: cairn_store::path::StoreDir,
-    quiet: bool,
-    live: AtomicBool,
-    one_target: bool,
-}
-
-impl Progress for CliProgress {
-    fn started(&self, drv: &StorePath, _log: &std::path::Path) {
-        if !self.quiet {
-            eprintln!("building '{}'...", self.store_dir.display_path(drv));
-        }
-        self.live.store(self.one_target, Ordering::Relaxed);
-    }
-
-    fn log(&self, _drv: &StorePath, chunk: &[u8]) {
-        if !self.quiet && self.live.load(Ordering::Relaxed) {
-            let _ = std::io::stderr().lock().write_all(chunk);
-        }
-    }
-
-    fn finished(&self, _drv: &StorePath, _failure: Option<&BuildFailure>) {}
-}
-
-/// The wanted outputs of a target, for callers that list them.
-#[allow(dead_code)] // used by the evaluating commands once they build
-pub(crate) fn target(drv: StorePath, outputs: Option<Vec<OutputName>>) -> Target {
-    Target {
-        drv,
-        outputs: match outputs {
-            None => OutputSelection::All,
-            Some(names) => OutputSelection::Names(names.into_iter().collect()),
-        },
-    }
 }

@@ -55,6 +55,17 @@ pub struct ExprArgs {
 pub(crate) type AutoArgs = Vec<(String, Value)>;
 
 impl ExprArgs {
+    /// The file argument, when one was given (`cairn build` also takes
+    /// `.drv` paths there).
+    pub(crate) fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// True when `-E` gave the expression.
+    pub(crate) fn has_expr(&self) -> bool {
+        self.expr.is_some()
+    }
+
     /// An evaluator with these options, using `store`.
     pub(crate) fn evaluator(&self, store: Box<dyn EvalStore>) -> Evaluator {
         let mut search_path: Vec<SearchPathEntry> = self
@@ -154,7 +165,10 @@ pub struct Args {
 pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
     let config = LocalStoreConfig::chroot(&global.store);
     let store = if args.read_write_mode {
-        LocalEvalStore::new(config).with_builder(crate::ifd::builder(global.quiet))
+        LocalEvalStore::new(config).with_builder(crate::ifd::builder(
+            crate::ifd::default_settings(),
+            global.quiet,
+        ))
     } else {
         LocalEvalStore::dry_run(config)
     };

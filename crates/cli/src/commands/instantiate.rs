@@ -34,7 +34,10 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
     let store = if args.dry_run {
         LocalEvalStore::dry_run(config.clone())
     } else {
-        LocalEvalStore::new(config.clone()).with_builder(crate::ifd::builder(global.quiet))
+        LocalEvalStore::new(config.clone()).with_builder(crate::ifd::builder(
+            crate::ifd::default_settings(),
+            global.quiet,
+        ))
     };
     let mut evaluator = args.expr.evaluator(Box::new(store));
     let cwd = std::env::current_dir().context("finding the current directory")?;

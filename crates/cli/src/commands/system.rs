@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cairn_build::{BindPath, BuildFailure, BuildSettings, Progress};
+use cairn_build::{BindPath, BuildFailure, BuildSettings, Progress, Request};
 use cairn_eval::SearchPathEntry;
 use cairn_eval::store::LocalEvalStore;
 use cairn_os_activate::activate::{self, Action, ActivationReport};
@@ -11,7 +11,7 @@ use cairn_os_activate::system::{self, SystemError, SystemSpec};
 use cairn_store::local::{LocalStore, LocalStoreConfig};
 use cairn_store::path::StorePath;
 
-use super::build::{BuildOptions, build_targets, target};
+use super::build::{BuildOptions, build_requests};
 use crate::{Exit, Failure, GlobalOptions};
 
 /// Build a system (users, /etc, services, packages) from NixOS-style modules.
@@ -233,10 +233,9 @@ fn build(global: &GlobalOptions, args: BuildArgs) -> Result<(), Failure> {
             Err(other) => return Err(other.into()),
         };
     let store = LocalStore::open(config)?;
-    build_targets(
-        &global,
-        store,
-        &[target(instantiated.drv, None)],
-        &args.options,
-    )
+    let toplevel = Request {
+        drv: instantiated.drv,
+        output: cairn_derivation::OutputName::new("out").map_err(anyhow::Error::from)?,
+    };
+    build_requests(&global, store, &[toplevel], &args.options)
 }

@@ -420,6 +420,11 @@ impl LocalStore {
         Ok(info.path)
     }
 
+    /// How this store was opened.
+    pub fn config(&self) -> &LocalStoreConfig {
+        &self.config
+    }
+
     /// Keeps `path` from garbage collection while this process lives. The
     /// returned guard holds the GC lock shared: a collection cannot start
     /// (or be running) until it is dropped, so whatever the caller makes

@@ -5,8 +5,8 @@
 //! The order is what makes a build crash-safe: the builder writes into a
 //! staging directory (invisible to everyone, never valid); the outputs are
 //! checked and hashed there; then, under the outputs' locks, each is renamed
-//! to its final path, the filesystem is flushed, and only then are they all
-//! registered at once. A crash before the transaction commits leaves at
+//! to its final path, its files and the store directory are flushed, and
+//! only then are they all registered at once. A crash before the transaction commits leaves at
 //! worst unregistered directories, which the next build of the same outputs
 //! removes.
 
@@ -18,6 +18,27 @@ use std::path::{Path, PathBuf};
 use super::{LocalStore, LocalStoreError, PathLock, canonical, lock_path};
 use crate::path::StorePath;
 use crate::path_info::PathInfo;
+
+/// Flushes the files and directories of the tree at `path` to disk, one
+/// `fsync` each (symlinks have no data of their own). A builder can call
+/// it on its staged outputs, off the thread that registers, so that the
+/// flush [`LocalStore::register_outputs`] does finds nothing left to write.
+pub fn sync_tree(path: &Path) -> Result<(), LocalStoreError> {
+    let meta =
+        fs::symlink_metadata(path).map_err(|e| LocalStoreError::io("inspecting", path, e))?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).map_err(|e| LocalStoreError::io("reading", path, e))? {
+            let entry = entry.map_err(|e| LocalStoreError::io("reading", path, e))?;
+            sync_tree(&entry.path())?;
+        }
+    }
+    fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| LocalStoreError::io("flushing", path, e))
+}
 
 /// A finished output waiting in a staging directory to become valid.
 #[derive(Debug, Clone)]
@@ -177,10 +198,18 @@ impl LocalStore {
             if infos.is_empty() {
                 return Ok(());
             }
-            // The store directory, not an output: an output may be a
-            // dangling symlink.
+            // Each output's own files (cheap when the builder's side has
+            // flushed them already, see `sync_tree`) and the store
+            // directory, for the renames. Not `syncfs`: on a shared
+            // filesystem that also waits for everyone else's writes.
             if self.config.fsync {
-                canonical::sync_filesystem(&self.real_store_dir)?;
+                for target in &moved {
+                    sync_tree(target)?;
+                }
+                let dir = &self.real_store_dir;
+                fs::File::open(dir)
+                    .and_then(|file| file.sync_all())
+                    .map_err(|e| LocalStoreError::io("flushing", dir, e))?;
             }
             self.db.register_all(&infos)
         })();
