@@ -50,6 +50,21 @@ pub struct ExprArgs {
 pub(crate) type AutoArgs = Vec<(String, Value)>;
 
 impl ExprArgs {
+    /// The options for evaluating `file` and selecting `attrs` in it, as
+    /// commands that take `-f FILE -A ATTR` without the other options build.
+    pub(crate) fn file_with_attrs(file: PathBuf, attrs: Vec<String>) -> ExprArgs {
+        ExprArgs {
+            file: Some(file),
+            expr: None,
+            attr: attrs,
+            arg: Vec::new(),
+            argstr: Vec::new(),
+            include: Vec::new(),
+            max_call_depth: None,
+            show_trace: false,
+        }
+    }
+
     /// An evaluator with these options, using `store`.
     pub(crate) fn evaluator(&self, store: Box<dyn EvalStore>) -> Evaluator {
         let mut search_path: Vec<SearchPathEntry> = self

@@ -93,15 +93,20 @@ impl LocalStore {
             std::path::absolute(link).map_err(|e| LocalStoreError::io("resolving", link, e))?;
         let target = self.store_dir().display_path(path);
         replace_symlink(Path::new(&target), &link)?;
+        self.register_indirect_root(&link)
+    }
+
+    /// Registers the existing symlink `link` as an indirect root (Nix's
+    /// `addIndirectRoot`): `gcroots/auto/<name>` points at it, so whatever
+    /// store path `link` points at stays alive until `link` is removed or
+    /// changed. Nix does this for every profile generation link it makes.
+    /// Returns the absolute path of the link.
+    pub fn register_indirect_root(&self, link: &Path) -> Result<PathBuf, LocalStoreError> {
+        let link =
+            std::path::absolute(link).map_err(|e| LocalStoreError::io("resolving", link, e))?;
         let auto_dir = self.state_dir.join("gcroots/auto");
         fs::create_dir_all(&auto_dir).map_err(|e| LocalStoreError::io("creating", &auto_dir, e))?;
-        // Named, as by Nix, after the SHA-1 of the link's path.
-        let name = crate::hash::Hash::of(
-            crate::hash::HashAlgo::Sha1,
-            link.as_os_str().as_encoded_bytes(),
-        )
-        .to_nix_base32();
-        replace_symlink(&link, &auto_dir.join(name))?;
+        replace_symlink(&link, &auto_dir.join(indirect_root_name(&link)))?;
         Ok(link)
     }
 
@@ -462,6 +467,16 @@ fn store_paths_in(bytes: &[u8], store_dir: &str) -> Vec<String> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The name of `link`'s entry in `gcroots/auto`: as Nix names it, the
+/// SHA-1 of the link's absolute path, in Nix's base 32.
+pub fn indirect_root_name(link: &Path) -> String {
+    crate::hash::Hash::of(
+        crate::hash::HashAlgo::Sha1,
+        link.as_os_str().as_encoded_bytes(),
+    )
+    .to_nix_base32()
 }
 
 /// Points `link` at `target`, replacing what `link` was in one rename.
