@@ -380,3 +380,40 @@ fn is_left_out(src_file: &Path) -> bool {
     .iter()
     .any(|suffix| bytes.ends_with(suffix))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "/nix/store/y9xsr1hg3kf7xbva2dgqpagj6x6555a3-a";
+    const B: &str = "/nix/store/ksndzbhi1maykqax5lj5q2wzn5in9gk8-b";
+
+    /// Merges packages A and B, both providing `bin/tool`, with the given
+    /// priorities; returns where the merged `bin/tool` points.
+    fn merge_two(priority_a: i64, priority_b: i64) -> Result<PathBuf, MergeError> {
+        let dir = tempfile::tempdir().unwrap();
+        let store_dir = StoreDir::default();
+        let real = |path: &StorePath| dir.path().join(path.to_string());
+        let mut packages = Vec::new();
+        for (text, priority) in [(A, priority_a), (B, priority_b)] {
+            let path = store_dir.parse_path(text).unwrap();
+            std::fs::create_dir_all(real(&path).join("bin")).unwrap();
+            std::fs::write(real(&path).join("bin/tool"), text).unwrap();
+            packages.push(Package { path, priority });
+        }
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        merge(&store_dir, &real, &packages, &out)?;
+        Ok(std::fs::read_link(out.join("bin/tool")).unwrap())
+    }
+
+    #[test]
+    fn the_lower_priority_number_wins_a_file_and_equal_ones_collide() {
+        assert_eq!(merge_two(3, 5).unwrap(), Path::new(A).join("bin/tool"));
+        assert_eq!(merge_two(5, 3).unwrap(), Path::new(B).join("bin/tool"));
+        assert!(matches!(
+            merge_two(5, 5),
+            Err(MergeError::Collision { priority: 5, .. })
+        ));
+    }
+}
