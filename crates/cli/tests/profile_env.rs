@@ -324,3 +324,48 @@ fn install_builds_attributes_of_a_file() {
         "{tree:?}"
     );
 }
+
+#[test]
+fn store_gc_delete_old_drops_old_generations_of_every_profile_first() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("store");
+    let mut store = LocalStore::open(LocalStoreConfig::chroot(&root)).unwrap();
+    let mut add = |name: &str| {
+        let path = store
+            .add_text(
+                &StorePathName::new(name).unwrap(),
+                name.as_bytes(),
+                &BTreeSet::new(),
+            )
+            .unwrap();
+        store.store_dir().display_path(&path)
+    };
+    let (a, b, c) = (add("a"), add("b"), add("c"));
+    drop(store);
+    let cairn = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+            .arg("--store")
+            .arg(&root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    };
+    let profiles = root.join("nix/var/nix/profiles");
+    let system = profiles.join("system");
+    let user = profiles.join("per-user/alice/profile");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    for (profile, targets) in [(&system, [&a, &b]), (&user, [&a, &c])] {
+        for target in targets {
+            cairn(&["profile", "-p", profile.to_str().unwrap(), "set", target]);
+        }
+    }
+    cairn(&["store", "gc", "--delete-old"]);
+    let store = LocalStore::open(LocalStoreConfig::chroot(&root)).unwrap();
+    let valid = |path: &str| store.is_valid(&store.parse_path(path).unwrap()).unwrap();
+    assert!(!valid(&a), "a was only in old generations");
+    assert!(valid(&b) && valid(&c), "current generations stay");
+    assert!(std::fs::symlink_metadata(profiles.join("system-1-link")).is_err());
+    assert!(std::fs::symlink_metadata(profiles.join("system-2-link")).is_ok());
+    assert!(std::fs::symlink_metadata(profiles.join("per-user/alice/profile-1-link")).is_err());
+}
