@@ -11,9 +11,10 @@
 //!   open, mapped, as their executable or working directory, or in their
 //!   environment (from `/proc`).
 //!
-//! The reference graph is loaded from the database in two queries, the live
-//! set computed in memory, and the dead paths deleted referrers first, each
-//! made invalid before its files go, so the database stays consistent at
+//! The reference graph is loaded from the database in three queries, the
+//! live set computed in memory, and the dead paths deleted referrers first,
+//! in batches each made invalid (in one transaction) before their files
+//! go, so the database stays consistent at
 //! every moment and a crash leaves only unregistered files behind. The whole
 //! collection holds `gc.lock` exclusively; adding paths holds it shared while
 //! registering a temporary root, as Nix does, so a path added meanwhile is
@@ -28,9 +29,10 @@ use super::{LocalStore, LocalStoreError, canonical, temproots};
 use crate::path::StorePath;
 
 /// How many dead paths one transaction invalidates: one transaction per
-/// path would make the database the bottleneck of a large collection, and
-/// a crash loses at most one batch's work (its files stay, unregistered).
-const DELETE_BATCH: usize = 512;
+/// path would make the database (its write-ahead log and checkpoints, each
+/// with an fsync) the bottleneck of a large collection, and a crash loses
+/// at most one batch's work (its files stay, unregistered).
+const DELETE_BATCH: usize = 4096;
 
 /// What a collection should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,12 +262,16 @@ impl LocalStore {
         Ok(report)
     }
 
-    /// Deletes dead `paths`, given referrers first, as one step: their
-    /// locks taken (so nobody is re-creating one of them meanwhile), all
-    /// made invalid in one transaction, then their files removed. A crash
-    /// at any moment leaves at worst unregistered files.
+    /// Deletes dead `paths`, given referrers first: all made invalid in one
+    /// transaction, then their files removed. A crash at any moment leaves
+    /// at worst unregistered files.
+    ///
+    /// No path locks are taken (Nix's collector takes none either): a
+    /// process that (re)creates a path registers a temporary root for it
+    /// first, which it cannot do while the collection holds `gc.lock`; had
+    /// it done so before, the path would be live. So nobody is writing a
+    /// dead path while it is removed.
     fn delete_batch(&mut self, paths: &[StorePath]) -> Result<(), LocalStoreError> {
-        let _locks = self.lock_outputs(paths.iter().cloned())?;
         self.db.invalidate_all(paths)?;
         for path in paths {
             canonical::remove_tree(&self.real_path(path))?;
