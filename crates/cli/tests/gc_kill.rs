@@ -96,7 +96,7 @@ fn a_killed_collection_leaves_a_store_both_tools_verify() {
             while entries() >= before && child.try_wait().unwrap().is_none() {
                 std::thread::sleep(Duration::from_millis(2));
             }
-            std::thread::sleep(Duration::from_millis(rng.below(100)));
+            std::thread::sleep(Duration::from_millis(rng.below(20)));
         } else {
             // Anywhere, most likely while it finds roots and loads the graph.
             std::thread::sleep(Duration::from_millis(rng.below(400)));

@@ -257,6 +257,7 @@ impl LocalStore {
             self.delete_batch(&batch)?;
         }
         if !options.dry_run {
+            self.remove_invalid_entries()?;
             self.remove_unreferenced_links()?;
         }
         Ok(report)
@@ -307,6 +308,48 @@ impl LocalStore {
                     how,
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Removes what lies in the store directory without being valid: left
+    /// by a crash (an add or a collection killed half-way) and garbage, as
+    /// Nix's collector treats it. Spared: names that are no store path
+    /// (dot files, lock files), paths some process holds a temporary root
+    /// on, and paths whose lock someone holds (being built or added).
+    /// Called under the exclusive GC lock.
+    fn remove_invalid_entries(&mut self) -> Result<(), LocalStoreError> {
+        let in_use: std::collections::HashSet<String> =
+            temproots::read_all(&self.state_dir.join("temproots"))?
+                .into_iter()
+                .collect();
+        let dir = self.real_store_dir.clone();
+        let entries = fs::read_dir(&dir).map_err(|e| LocalStoreError::io("reading", &dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| LocalStoreError::io("reading", &dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') || name.ends_with(".lock") {
+                continue;
+            }
+            let Ok(path) = self
+                .store_dir()
+                .store_path_of(&format!("{}/{name}", self.store_dir().as_str()))
+            else {
+                continue;
+            };
+            if self.is_valid(&path)? || in_use.contains(&self.store_dir().display_path(&path)) {
+                continue;
+            }
+            let target = entry.path();
+            let Some(_lock) = super::PathLock::try_acquire(&super::lock_path(&target))? else {
+                continue;
+            };
+            // Made valid while we waited for nothing? Not under our lock.
+            if self.is_valid(&path)? {
+                continue;
+            }
+            canonical::remove_tree(&target)?;
         }
         Ok(())
     }

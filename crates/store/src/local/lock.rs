@@ -28,6 +28,23 @@ pub struct PathLock {
 impl PathLock {
     /// Waits for and takes the lock at `lock_path`.
     pub fn acquire(lock_path: &Path) -> Result<PathLock, LocalStoreError> {
+        match Self::take(lock_path, true)? {
+            Some(lock) => Ok(lock),
+            None => Err(LocalStoreError::io(
+                "locking",
+                lock_path,
+                std::io::Error::from(std::io::ErrorKind::WouldBlock),
+            )),
+        }
+    }
+
+    /// Takes the lock at `lock_path` if nobody holds it; `None` if someone
+    /// does.
+    pub fn try_acquire(lock_path: &Path) -> Result<Option<PathLock>, LocalStoreError> {
+        Self::take(lock_path, false)
+    }
+
+    fn take(lock_path: &Path, wait: bool) -> Result<Option<PathLock>, LocalStoreError> {
         let io = |source| LocalStoreError::io("locking", lock_path, source);
         loop {
             let file = OpenOptions::new()
@@ -38,7 +55,15 @@ impl PathLock {
                 .mode(0o600)
                 .open(lock_path)
                 .map_err(io)?;
-            file.lock().map_err(io)?;
+            if wait {
+                file.lock().map_err(io)?;
+            } else {
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+                }
+            }
             // The holder before us may have deleted the file on release; a
             // lock on a deleted file protects nothing, so start over.
             let meta = file.metadata().map_err(io)?;
@@ -52,10 +77,10 @@ impl PathLock {
                 let _ = std::fs::remove_file(lock_path);
                 continue;
             }
-            return Ok(PathLock {
+            return Ok(Some(PathLock {
                 file,
                 path: lock_path.to_path_buf(),
-            });
+            }));
         }
     }
 
