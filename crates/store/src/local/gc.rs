@@ -14,11 +14,11 @@
 //! The reference graph is loaded from the database in three queries, the
 //! live set computed in memory, and the dead paths deleted referrers first,
 //! in batches each made invalid (in one transaction) before their files
-//! go, so the database stays consistent at
-//! every moment and a crash leaves only unregistered files behind. The whole
-//! collection holds `gc.lock` exclusively; adding paths holds it shared while
-//! registering a temporary root, as Nix does, so a path added meanwhile is
-//! never collected.
+//! go, so the database stays consistent at every moment and a crash leaves
+//! only unregistered files behind, which the next collection removes. The
+//! whole collection holds `gc.lock` exclusively; adding paths holds it
+//! shared while registering a temporary root, as Nix does, so a path added
+//! meanwhile is never collected.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
