@@ -69,6 +69,8 @@ fn cairn_profile_behaves_as_nix_env() {
     let cairn = |args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cairn"));
         command
+            .arg("--store")
+            .arg(&store)
             .args(["profile", "-p"])
             .arg(&cairn_profile)
             .args(args);

@@ -65,6 +65,29 @@ pub enum Error {
         /// The profile.
         profile: PathBuf,
     },
+    /// The store refused or failed (a target that is not valid, a GC root
+    /// that could not be registered, …).
+    #[error(transparent)]
+    Store(#[from] cairn_store::local::LocalStoreError),
+    /// Packages could not be merged into a user environment.
+    #[error(transparent)]
+    Merge(#[from] crate::env::merge::MergeError),
+    /// A user environment's manifest could not be read.
+    #[error("reading manifest '{file}'")]
+    Manifest {
+        /// The manifest file.
+        file: PathBuf,
+        /// Why it could not be read.
+        #[source]
+        source: crate::env::manifest::ManifestError,
+    },
+    /// The user running cairn has no name (no `passwd` entry, no `$USER`),
+    /// so no per-user profile directory can be named.
+    #[error("cannot determine the name of user {uid}")]
+    UnknownUser {
+        /// The effective user id.
+        uid: u32,
+    },
     /// A time stamp could not be converted to local time for the listing.
     #[error("cannot convert time {seconds} of generation link '{path}' to local time")]
     Time {

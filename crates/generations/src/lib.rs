@@ -1,13 +1,17 @@
 #![doc = include_str!("../README.md")]
 
+mod defaults;
 mod delete;
+pub mod env;
 mod error;
 mod link;
 mod list;
 mod lock;
 mod name;
 mod profile;
+mod roots;
 
+pub use defaults::{Removed, default_profile, profiles_dir, remove_old_generations};
 pub use delete::{DeleteSpec, ParseSpecError};
 pub use error::Error;
 pub use link::replace_symlink;

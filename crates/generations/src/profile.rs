@@ -180,6 +180,12 @@ impl Profile {
             });
         }
         let _lock = self.lock()?;
+        self.set_holding_lock(store_path)
+    }
+
+    /// [`Profile::set`] for a caller that holds the profile's lock already
+    /// (the lock is not re-entrant: taking it twice would wait for ever).
+    pub(crate) fn set_holding_lock(&self, store_path: &Path) -> Result<SetOutcome, Error> {
         let gens = self.generations()?;
         let (outcome, link) = match gens.last() {
             Some(last) if last.target()?.as_os_str() == store_path.as_os_str() => (

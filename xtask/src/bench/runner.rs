@@ -50,35 +50,30 @@ impl Invocation {
 
     fn run_once(&self) -> anyhow::Result<Sample> {
         (self.reset)(&self.dir).context("resetting the workload")?;
+        // To a file, not a pipe: a program that writes more than a pipe
+        // holds (`nix-store --gc` prints a line per deleted path) would
+        // block, since the pipe is read only after the program ends.
+        let stderr_file = self.dir.join("last-stderr");
+        let stderr_sink =
+            std::fs::File::create(&stderr_file).context("creating the stderr file")?;
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .stderr(stderr_sink);
         if self.nix_side {
             command.env("NIX_CONFIG", cairn_testkit::NIX_CONFIG);
         }
         let started = Instant::now();
-        let mut child = command
+        let child = command
             .spawn()
             .with_context(|| format!("starting {}", self.program.display()))?;
-        // Drained while the child runs: a child that fills the pipe (Nix
-        // prints a line per build) would otherwise block forever.
-        let pipe = child.stderr.take();
-        let drain = std::thread::spawn(move || {
-            let mut stderr = Vec::new();
-            if let Some(mut pipe) = pipe {
-                use std::io::Read;
-                let _ = pipe.read_to_end(&mut stderr);
-            }
-            String::from_utf8_lossy(&stderr).into_owned()
-        });
         let (status, peak_kib) = wait_with_rusage(child.id())?;
         let wall = started.elapsed();
-        let stderr = drain.join().unwrap_or_default();
         if status != 0 {
+            let stderr = std::fs::read_to_string(&stderr_file).unwrap_or_default();
             bail!(
                 "{} {:?} failed (wait status {status}):\n{stderr}",
                 self.program.display(),

@@ -235,7 +235,64 @@ pub fn all() -> Vec<Workload> {
                 ),
             ],
         },
+        Workload {
+            name: "gc-20000",
+            about: "collect garbage in a store of 20,000 paths of which 10,000 are dead: `cairn store gc` vs `nix-store --gc`",
+            setup: gc_store,
+            reset: unbuilt_stores,
+            cairn: &["--store", "{dir}/cairn-store", "store", "gc"],
+            nix: &["nix-store", "--store", "{dir}/nix-store", "--gc"],
+        },
     ]
+}
+
+/// The template store of `gc-20000`: 2,000 chains of 10 text paths, each
+/// path referring to the one before; the last path of every other chain
+/// is a root (`gcroots/live-N`), so 10,000 paths are live and 10,000 dead,
+/// and the dead ones must go referrers first.
+fn gc_store(dir: &Path) -> anyhow::Result<()> {
+    use cairn_store::local::{LocalStore, LocalStoreConfig, TextFile};
+    use cairn_store::path::{StorePath, StorePathName};
+    use std::collections::BTreeSet;
+
+    let root = dir.join("template");
+    let mut store = LocalStore::open(LocalStoreConfig {
+        fsync: false,
+        ..LocalStoreConfig::chroot(&root)
+    })?;
+    let gcroots = root.join("nix/var/nix/gcroots");
+    std::fs::create_dir_all(&gcroots)?;
+    let mut files = Vec::with_capacity(20_000);
+    let mut roots = Vec::new();
+    for chain in 0..2_000 {
+        let mut previous: Option<StorePath> = None;
+        for link in 0..10 {
+            let file = TextFile {
+                name: StorePathName::new(&format!("chain-{chain}-{link}"))?,
+                contents: format!("chain {chain} link {link}\n").into_bytes(),
+                references: previous.iter().cloned().collect::<BTreeSet<_>>(),
+            };
+            let path = file.store_path(store.store_dir())?;
+            files.push(file);
+            previous = Some(path);
+        }
+        if chain % 2 == 0
+            && let Some(last) = previous
+        {
+            roots.push((chain, last));
+        }
+    }
+    store.add_texts(&files)?;
+    for (chain, path) in roots {
+        std::os::unix::fs::symlink(
+            store.store_dir().display_path(&path),
+            gcroots.join(format!("live-{chain}")),
+        )?;
+    }
+    drop(store);
+    let synced = std::process::Command::new("sync").status()?;
+    anyhow::ensure!(synced.success(), "sync failed");
+    Ok(())
 }
 
 /// The build workloads' derivations: `/bin/sh` (busybox, a sandbox path)
@@ -282,8 +339,8 @@ fn wide_500(dir: &Path) -> anyhow::Result<()> {
     )
 }
 
-/// Both stores become copies of the template: the derivations written,
-/// nothing built.
+/// Both stores become fresh copies of the template (for the build
+/// workloads: the derivations written, nothing built).
 fn unbuilt_stores(dir: &Path) -> anyhow::Result<()> {
     fresh_stores(dir)?;
     for store in ["cairn-store", "nix-store"] {

@@ -66,6 +66,22 @@ impl ExprArgs {
         self.expr.is_some()
     }
 
+    /// The options for evaluating `file` and selecting `attrs` in it, as
+    /// commands that take `-f FILE -A ATTR` without the other options build.
+    pub(crate) fn file_with_attrs(file: PathBuf, attrs: Vec<String>) -> ExprArgs {
+        ExprArgs {
+            file: Some(file),
+            expr: None,
+            attr: attrs,
+            arg: Vec::new(),
+            argstr: Vec::new(),
+            include: Vec::new(),
+            max_call_depth: None,
+            show_trace: false,
+            no_allow_import_from_derivation: false,
+        }
+    }
+
     /// An evaluator with these options, using `store`.
     pub(crate) fn evaluator(&self, store: Box<dyn EvalStore>) -> Evaluator {
         let mut search_path: Vec<SearchPathEntry> = self

@@ -9,6 +9,7 @@ mod eval;
 mod instantiate;
 mod log;
 mod profile;
+mod realise_expr;
 mod store;
 mod system;
 
@@ -33,7 +34,7 @@ pub enum Command {
     Instantiate(instantiate::Args),
     /// Print the build log of a derivation or of a path it built.
     Log(log::Args),
-    /// Manage a profile's generations: set, roll back, switch, list, delete.
+    /// Manage a profile: install and remove packages; set, roll back, switch, list, delete generations.
     Profile(profile::Args),
     /// Work with the store and NAR archives: add, dump, restore, hash, query, verify, delete.
     Store(store::Args),

@@ -131,6 +131,15 @@ enum Action {
         /// Do not treat paths in use by running processes as roots.
         #[arg(long)]
         no_runtime_roots: bool,
+        /// First delete every old generation of every profile in
+        /// ROOT/nix/var/nix/profiles (as `nix-collect-garbage -d`).
+        #[arg(short = 'd', long)]
+        delete_old: bool,
+        /// First delete the generations older than AGE (`Nd`) of every
+        /// profile in ROOT/nix/var/nix/profiles (as
+        /// `nix-collect-garbage --delete-older-than`).
+        #[arg(long, value_name = "AGE", conflicts_with = "delete_old")]
+        delete_older_than: Option<String>,
     },
     /// Delete paths that no other valid path refers to.
     Delete {
@@ -276,8 +285,28 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             print_dead,
             max_freed,
             no_runtime_roots,
+            delete_old,
+            delete_older_than,
         } => {
             let mut store = open_store(global)?;
+            if delete_old || delete_older_than.is_some() {
+                let spec = super::profile::wipe_spec(delete_older_than.as_deref())?;
+                let removed = cairn_generations::remove_old_generations(
+                    &cairn_generations::profiles_dir(&global.store),
+                    &spec,
+                    super::profile::unix_now(),
+                    dry_run,
+                )?;
+                for profile in removed {
+                    if !global.quiet {
+                        eprintln!(
+                            "removing old generations of profile {}",
+                            profile.profile.display()
+                        );
+                    }
+                    super::profile::report_removed(global, &profile.generations, dry_run);
+                }
+            }
             let options = GcOptions {
                 dry_run: dry_run || print_roots || print_live || print_dead,
                 max_freed,

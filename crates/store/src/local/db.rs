@@ -363,6 +363,23 @@ impl Database {
         Ok(())
     }
 
+    /// Makes every path of `paths` invalid in one transaction (all or
+    /// none). Referrers must come before what they refer to; a path that a
+    /// valid path outside `paths` still refers to makes the whole call fail
+    /// (the foreign key on `Refs.reference` refuses).
+    pub fn invalidate_all(&mut self, paths: &[StorePath]) -> Result<(), LocalStoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut delete = tx.prepare_cached("delete from ValidPaths where path = ?1")?;
+            for path in paths {
+                delete.execute([self.store_dir.display_path(path)])?;
+            }
+        }
+        Ok(tx.commit()?)
+    }
+
     /// The whole reference graph, in three queries.
     pub(super) fn load_graph(&self) -> Result<super::gc::Graph, LocalStoreError> {
         let mut by_id: std::collections::HashMap<i64, StorePath> = std::collections::HashMap::new();

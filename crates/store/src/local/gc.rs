@@ -11,13 +11,14 @@
 //!   open, mapped, as their executable or working directory, or in their
 //!   environment (from `/proc`).
 //!
-//! The reference graph is loaded from the database in two queries, the live
-//! set computed in memory, and the dead paths deleted referrers first, each
-//! made invalid before its files go, so the database stays consistent at
-//! every moment and a crash leaves only unregistered files behind. The whole
-//! collection holds `gc.lock` exclusively; adding paths holds it shared while
-//! registering a temporary root, as Nix does, so a path added meanwhile is
-//! never collected.
+//! The reference graph is loaded from the database in three queries, the
+//! live set computed in memory, and the dead paths deleted referrers first,
+//! in batches each made invalid (in one transaction) before their files
+//! go, so the database stays consistent at every moment and a crash leaves
+//! only unregistered files behind, which the next collection removes. The
+//! whole collection holds `gc.lock` exclusively; adding paths holds it
+//! shared while registering a temporary root, as Nix does, so a path added
+//! meanwhile is never collected.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -26,6 +27,12 @@ use std::path::{Path, PathBuf};
 
 use super::{LocalStore, LocalStoreError, canonical, temproots};
 use crate::path::StorePath;
+
+/// How many dead paths one transaction invalidates: one transaction per
+/// path would make the database (its write-ahead log and checkpoints, each
+/// with an fsync) the bottleneck of a large collection, and a crash loses
+/// at most one batch's work (its files stay, unregistered).
+const DELETE_BATCH: usize = 4096;
 
 /// What a collection should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,15 +100,20 @@ impl LocalStore {
             std::path::absolute(link).map_err(|e| LocalStoreError::io("resolving", link, e))?;
         let target = self.store_dir().display_path(path);
         replace_symlink(Path::new(&target), &link)?;
+        self.register_indirect_root(&link)
+    }
+
+    /// Registers the existing symlink `link` as an indirect root (Nix's
+    /// `addIndirectRoot`): `gcroots/auto/<name>` points at it, so whatever
+    /// store path `link` points at stays alive until `link` is removed or
+    /// changed. Nix does this for every profile generation link it makes.
+    /// Returns the absolute path of the link.
+    pub fn register_indirect_root(&self, link: &Path) -> Result<PathBuf, LocalStoreError> {
+        let link =
+            std::path::absolute(link).map_err(|e| LocalStoreError::io("resolving", link, e))?;
         let auto_dir = self.state_dir.join("gcroots/auto");
         fs::create_dir_all(&auto_dir).map_err(|e| LocalStoreError::io("creating", &auto_dir, e))?;
-        // Named, as by Nix, after the SHA-1 of the link's path.
-        let name = crate::hash::Hash::of(
-            crate::hash::HashAlgo::Sha1,
-            link.as_os_str().as_encoded_bytes(),
-        )
-        .to_nix_base32();
-        replace_symlink(&link, &auto_dir.join(name))?;
+        replace_symlink(&link, &auto_dir.join(indirect_root_name(&link)))?;
         Ok(link)
     }
 
@@ -222,6 +234,7 @@ impl LocalStore {
             dead: Vec::new(),
             bytes_freed: 0,
         };
+        let mut batch: Vec<StorePath> = Vec::with_capacity(DELETE_BATCH);
         for path in dead {
             if options
                 .max_freed
@@ -231,18 +244,38 @@ impl LocalStore {
             }
             let size = graph.paths.get(&path).map_or(0, |node| node.nar_size);
             if !options.dry_run {
-                let target = self.real_path(&path);
-                let _lock = super::PathLock::acquire(&super::lock_path(&target))?;
-                self.db.invalidate(&path)?;
-                canonical::remove_tree(&target)?;
+                batch.push(path.clone());
+                if batch.len() == DELETE_BATCH {
+                    self.delete_batch(&batch)?;
+                    batch.clear();
+                }
             }
             report.bytes_freed += size;
             report.dead.push(path);
         }
+        if !batch.is_empty() {
+            self.delete_batch(&batch)?;
+        }
         if !options.dry_run {
+            self.remove_invalid_entries()?;
             self.remove_unreferenced_links()?;
         }
         Ok(report)
+    }
+
+    /// Deletes dead `paths`, given referrers first: all made invalid in one
+    /// transaction, then their files removed. A crash at any moment leaves
+    /// at worst unregistered files.
+    ///
+    /// No path locks are taken (Nix's collector takes none either): a
+    /// process that (re)creates a path registers a temporary root for it
+    /// first, which it cannot do while the collection holds `gc.lock`; had
+    /// it done so before, the path would be live. So nobody is writing a
+    /// dead path while it is removed.
+    fn delete_batch(&mut self, paths: &[StorePath]) -> Result<(), LocalStoreError> {
+        self.db.invalidate_all(paths)?;
+        let targets: Vec<PathBuf> = paths.iter().map(|p| self.real_path(p)).collect();
+        remove_trees(&targets)
     }
 
     /// Refuses when a garbage-collector root keeps one of `paths`, naming
@@ -277,6 +310,48 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Removes what lies in the store directory without being valid: left
+    /// by a crash (an add or a collection killed half-way) and garbage, as
+    /// Nix's collector treats it. Spared: names that are no store path
+    /// (dot files, lock files), paths some process holds a temporary root
+    /// on, and paths whose lock someone holds (being built or added).
+    /// Called under the exclusive GC lock.
+    fn remove_invalid_entries(&mut self) -> Result<(), LocalStoreError> {
+        let in_use: std::collections::HashSet<String> =
+            temproots::read_all(&self.state_dir.join("temproots"))?
+                .into_iter()
+                .collect();
+        let dir = self.real_store_dir.clone();
+        let entries = fs::read_dir(&dir).map_err(|e| LocalStoreError::io("reading", &dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| LocalStoreError::io("reading", &dir, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') || name.ends_with(".lock") {
+                continue;
+            }
+            let Ok(path) = self
+                .store_dir()
+                .store_path_of(&format!("{}/{name}", self.store_dir().as_str()))
+            else {
+                continue;
+            };
+            if self.is_valid(&path)? || in_use.contains(&self.store_dir().display_path(&path)) {
+                continue;
+            }
+            let target = entry.path();
+            let Some(_lock) = super::PathLock::try_acquire(&super::lock_path(&target))? else {
+                continue;
+            };
+            // Made valid while we waited for nothing? Not under our lock.
+            if self.is_valid(&path)? {
+                continue;
+            }
+            canonical::remove_tree(&target)?;
+        }
+        Ok(())
+    }
+
     /// Removes `.links` entries no store file shares any more.
     fn remove_unreferenced_links(&self) -> Result<(), LocalStoreError> {
         let links = self.real_store_dir.join(".links");
@@ -296,6 +371,40 @@ impl LocalStore {
         }
         Ok(())
     }
+}
+
+/// How many threads remove dead paths' files. Unlinking is mostly waiting
+/// for the filesystem (its journal, online discard), so several unlinks in
+/// flight overlap that waiting even on few cores.
+const REMOVERS: usize = 4;
+
+/// Removes every tree of `targets` (all invalid already, so the order does
+/// not matter), spread over [`REMOVERS`] threads; the first error wins.
+fn remove_trees(targets: &[PathBuf]) -> Result<(), LocalStoreError> {
+    if targets.len() < 2 * REMOVERS {
+        return targets.iter().try_for_each(|t| canonical::remove_tree(t));
+    }
+    let chunk = targets.len().div_ceil(REMOVERS);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = targets
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().try_for_each(|t| canonical::remove_tree(t)))
+            })
+            .collect();
+        let mut outcome = Ok(());
+        for worker in workers {
+            let result = worker.join().unwrap_or_else(|_| {
+                Err(LocalStoreError::Corrupt {
+                    what: "a thread removing dead paths panicked".to_owned(),
+                })
+            });
+            if outcome.is_ok() {
+                outcome = result;
+            }
+        }
+        outcome
+    })
 }
 
 /// The reference graph of a whole store, loaded once.
@@ -462,6 +571,16 @@ fn store_paths_in(bytes: &[u8], store_dir: &str) -> Vec<String> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The name of `link`'s entry in `gcroots/auto`: as Nix names it, the
+/// SHA-1 of the link's absolute path, in Nix's base 32.
+pub fn indirect_root_name(link: &Path) -> String {
+    crate::hash::Hash::of(
+        crate::hash::HashAlgo::Sha1,
+        link.as_os_str().as_encoded_bytes(),
+    )
+    .to_nix_base32()
 }
 
 /// Points `link` at `target`, replacing what `link` was in one rename.

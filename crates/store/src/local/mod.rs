@@ -24,6 +24,7 @@ mod optimise;
 pub mod register;
 mod temproots;
 mod text;
+mod tree;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -38,7 +39,7 @@ use crate::path::{StoreDir, StorePath, StorePathName};
 use crate::path_info::PathInfo;
 
 pub use db::SCHEMA_VERSION;
-pub use gc::{GcOptions, GcReport, RootSource};
+pub use gc::{GcOptions, GcReport, RootSource, indirect_root_name};
 pub use lock::PathLock;
 pub use optimise::OptimiseStats;
 pub use text::{TextBatch, TextFile};
