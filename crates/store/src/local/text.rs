@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{LocalStore, LocalStoreError, canonical, now};
@@ -175,7 +175,8 @@ impl TextBatch {
 /// process, so concurrent writers never share one) renamed into place,
 /// read-only with mtime 1 as every store file. A leftover regular file at
 /// `target` (from an add that crashed before registering) is replaced by
-/// the rename itself; anything else there is removed first.
+/// the rename itself; anything else there is removed first. The common
+/// case costs one create, one write, one `fchmod`, one `futimens` and one rename.
 fn write_text(target: &std::path::Path, contents: &[u8]) -> Result<(), LocalStoreError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut temp_name = target.as_os_str().to_owned();
@@ -185,19 +186,42 @@ fn write_text(target: &std::path::Path, contents: &[u8]) -> Result<(), LocalStor
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let temp = std::path::PathBuf::from(temp_name);
-    let _ = fs::remove_file(&temp);
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o444)
-        .open(&temp)
-        .map_err(|e| LocalStoreError::io("creating", &temp, e))?;
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o444)
+            .open(&temp)
+    };
+    let mut file = match create() {
+        // Left by an earlier process that had our pid and crashed.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            canonical::remove_tree(&temp)?;
+            create()
+        }
+        other => other,
+    }
+    .map_err(|e| LocalStoreError::io("creating", &temp, e))?;
     file.write_all(contents)
         .map_err(|e| LocalStoreError::io("writing", &temp, e))?;
+    // Canonical as every store file: through the open file, so no path
+    // lookups (the umask may have narrowed the mode given at creation).
+    let epoch_plus_one = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1);
+    file.set_permissions(fs::Permissions::from_mode(0o444))
+        .and_then(|()| {
+            file.set_times(
+                fs::FileTimes::new()
+                    .set_accessed(epoch_plus_one)
+                    .set_modified(epoch_plus_one),
+            )
+        })
+        .map_err(|e| LocalStoreError::io("canonicalising", &temp, e))?;
     drop(file);
-    canonical::canonicalise_entry(&temp)?;
-    if fs::symlink_metadata(target).is_ok_and(|meta| meta.is_dir()) {
+    if fs::rename(&temp, target).is_err() {
+        // A directory is in the way (a rename only replaces files).
         canonical::remove_tree(target)?;
+        fs::rename(&temp, target)
+            .map_err(|e| LocalStoreError::io("moving into place", target, e))?;
     }
-    fs::rename(&temp, target).map_err(|e| LocalStoreError::io("moving into place", target, e))
+    Ok(())
 }
