@@ -145,3 +145,28 @@ fn xml_output_is_what_nix_printed() {
     let want = std::fs::read_to_string(dir.join("nested.xml")).unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
 }
+
+#[test]
+fn infinitely_nested_values_end_with_an_error_not_a_crash() {
+    // A value that contains itself, and one that nests for ever without
+    // repeating: deep forcing, JSON and XML all stop at the call depth.
+    let cyclic = "let x = { y = x; }; in x";
+    let endless = "let f = n: { a = f (n + 1); l = [ (f (n + 1)) ]; }; in f 0";
+    for (expr, output) in [
+        (cyclic, Some("--json")),
+        (cyclic, Some("--xml")),
+        (endless, Some("--json")),
+        (endless, Some("--xml")),
+        (endless, None),
+    ] {
+        let mut args = vec!["--strict", "--max-call-depth", "5000", "-E", expr];
+        args.extend(output);
+        let out = cairn_eval(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{expr} {output:?}: {stderr}");
+        assert!(
+            stderr.contains("max-call-depth"),
+            "{expr} {output:?}: {stderr}"
+        );
+    }
+}

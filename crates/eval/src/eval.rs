@@ -158,6 +158,24 @@ impl Machine {
         Ok(())
     }
 
+    /// Runs `f` one level deeper into a nested value (deep forcing, JSON,
+    /// XML), counted as a call: an infinitely nested value then ends with
+    /// the call-depth error instead of exhausting memory.
+    pub(crate) fn nested<T>(
+        &mut self,
+        span: Option<Span>,
+        f: impl FnOnce(&mut Machine) -> EvalResult<T>,
+    ) -> EvalResult<T> {
+        self.depth += 1;
+        let result = if self.opts.max_call_depth.is_some_and(|max| self.depth > max) {
+            Err(EvalError::new(ErrorKind::CallDepth, span))
+        } else {
+            f(self)
+        };
+        self.depth -= 1;
+        result
+    }
+
     /// Evaluates `expr` in `env` to weak head normal form.
     pub fn eval(&mut self, expr: &ExprRef, env: &Rc<Env>) -> EvalResult<Value> {
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {

@@ -56,7 +56,7 @@ impl Machine {
                         }
                         json_string(k.as_str(), out);
                         out.push(':');
-                        self.json_into(val, span, out, ctx)?;
+                        self.nested(Some(span), |m| m.json_into(val, span, out, ctx))?;
                     }
                     out.push('}');
                 }
@@ -66,7 +66,7 @@ impl Machine {
                         if i > 0 {
                             out.push(',');
                         }
-                        self.json_into(item, span, out, ctx)?;
+                        self.nested(Some(span), |m| m.json_into(item, span, out, ctx))?;
                     }
                     out.push(']');
                 }

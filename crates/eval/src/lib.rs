@@ -326,7 +326,7 @@ impl Machine {
                         return Ok(());
                     }
                     for (k, val) in a.iter() {
-                        self.force_deep(val, seen).map_err(|e| {
+                        self.nested(None, |m| m.force_deep(val, seen)).map_err(|e| {
                             e.with_frame(|| format!("while evaluating the attribute '{k}'"), None)
                         })?;
                     }
@@ -336,7 +336,7 @@ impl Machine {
                         return Ok(());
                     }
                     for item in l.iter() {
-                        self.force_deep(item, seen)?;
+                        self.nested(None, |m| m.force_deep(item, seen))?;
                     }
                 }
                 _ => {}

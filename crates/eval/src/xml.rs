@@ -190,7 +190,7 @@ impl Machine {
                 Value::List(l) => {
                     w.open("list", &BTreeMap::new());
                     for x in l.iter() {
-                        self.xml_value(x, opts, w, ctx, drvs_seen)?;
+                        self.nested(None, |m| m.xml_value(x, opts, w, ctx, drvs_seen))?;
                     }
                     w.close("list");
                 }
@@ -251,7 +251,7 @@ impl Machine {
                 self.add_pos(&mut attrs, span);
             }
             w.open("attr", &attrs);
-            self.xml_value(val, opts, w, ctx, drvs_seen)?;
+            self.nested(None, |m| m.xml_value(val, opts, w, ctx, drvs_seen))?;
             w.close("attr");
         }
         Ok(())
