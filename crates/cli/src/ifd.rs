@@ -51,10 +51,13 @@ impl OutputBuilder for EvalBuilder {
     }
 }
 
-/// Says which derivation is being built, as Nix does during evaluation.
-struct Announce {
-    store_dir: StoreDir,
-    quiet: bool,
+/// Says which derivation is being built (as Nix does during evaluation),
+/// and nothing else.
+pub(crate) struct Announce {
+    /// For showing paths.
+    pub(crate) store_dir: StoreDir,
+    /// Say nothing.
+    pub(crate) quiet: bool,
 }
 
 impl Progress for Announce {

@@ -214,23 +214,7 @@ fn evaluate(
     let store =
         LocalEvalStore::new(config).with_builder(crate::ifd::builder(options.settings()?, quiet));
     let mut evaluator = expr.evaluator(Box::new(store));
-    let cwd = std::env::current_dir().context("finding the current directory")?;
-    let found = (|| {
-        let (values, auto_args) = expr.selected_values(&mut evaluator, &cwd)?;
-        let mut found = Vec::new();
-        for value in values {
-            found.extend(evaluator.find_derivations(&value, &auto_args)?);
-        }
-        Ok(found)
-    })();
-    let found = match found {
-        Ok(found) => found,
-        Err(error) => {
-            eprint!("{}", evaluator.render_error(&error));
-            return Err(Failure::reported(Exit::Failure));
-        }
-    };
-    evaluator.flush_store()?;
+    let found = expr.derivations(&mut evaluator)?;
     let store_dir = evaluator.machine().store_dir();
     found
         .into_iter()

@@ -103,6 +103,35 @@ impl ExprArgs {
         Evaluator::with_store(options, store)
     }
 
+    /// Evaluates, then finds the derivations of each selected value as
+    /// `nix-instantiate` does, writing their `.drv` files through the
+    /// evaluator's store (flushed before returning). An evaluation error is
+    /// reported here, with its source.
+    pub(crate) fn derivations(
+        &self,
+        evaluator: &mut Evaluator,
+    ) -> Result<Vec<cairn_eval::FoundDerivation>, Failure> {
+        let cwd = std::env::current_dir().context("finding the current directory")?;
+        let found = (|| {
+            let (values, auto_args) = self.selected_values(evaluator, &cwd)?;
+            let mut found = Vec::new();
+            for value in values {
+                found.extend(evaluator.find_derivations(&value, &auto_args)?);
+            }
+            Ok(found)
+        })();
+        match found {
+            Ok(found) => {
+                evaluator.flush_store()?;
+                Ok(found)
+            }
+            Err(error) => {
+                eprint!("{}", evaluator.render_error(&error));
+                Err(Failure::reported(Exit::Failure))
+            }
+        }
+    }
+
     /// Evaluates the file or expression and returns each selected value
     /// (`-A`; the whole value without it) with the arguments for calling
     /// functions (`--arg`, `--argstr`).

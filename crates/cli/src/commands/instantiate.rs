@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use cairn_eval::store::LocalEvalStore;
 use cairn_store::local::{LocalStore, LocalStoreConfig};
 
 use super::eval::ExprArgs;
 use crate::output::write_stdout;
-use crate::{Exit, Failure, GlobalOptions};
+use crate::{Failure, GlobalOptions};
 
 /// Write the derivations an expression describes into the store and print
 /// their `.drv` paths.
@@ -40,23 +39,7 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
         ))
     };
     let mut evaluator = args.expr.evaluator(Box::new(store));
-    let cwd = std::env::current_dir().context("finding the current directory")?;
-    let found = (|| {
-        let (values, auto_args) = args.expr.selected_values(&mut evaluator, &cwd)?;
-        let mut found = Vec::new();
-        for value in values {
-            found.extend(evaluator.find_derivations(&value, &auto_args)?);
-        }
-        Ok(found)
-    })();
-    let found = match found {
-        Ok(found) => found,
-        Err(error) => {
-            eprint!("{}", evaluator.render_error(&error));
-            return Err(Failure::reported(Exit::Failure));
-        }
-    };
-    evaluator.flush_store()?;
+    let found = args.expr.derivations(&mut evaluator)?;
     let store_dir = evaluator.machine().store_dir();
     let mut store = match (&args.add_root, args.dry_run) {
         (Some(_), false) => Some(LocalStore::open(config)?),

@@ -3,10 +3,9 @@
 //! the builder (as `nix-env -f FILE -iA ATTR` does).
 
 use std::collections::BTreeSet;
-use std::io::Write;
 
 use anyhow::Context;
-use cairn_build::{BuildFailure, BuildSettings, OutputSelection, Progress, Target, realise};
+use cairn_build::{BuildSettings, OutputSelection, Target, realise};
 use cairn_derivation::OutputName;
 use cairn_eval::store::LocalEvalStore;
 use cairn_store::local::{LocalStore, LocalStoreConfig};
@@ -35,24 +34,10 @@ pub(crate) fn realise_expr(
     settings: &BuildSettings,
 ) -> Result<(Vec<Realised>, LocalStore), Failure> {
     let config = LocalStoreConfig::chroot(&global.store);
-    let mut evaluator = expr.evaluator(Box::new(LocalEvalStore::new(config.clone())));
-    let cwd = std::env::current_dir().context("finding the current directory")?;
-    let found = (|| {
-        let (values, auto_args) = expr.selected_values(&mut evaluator, &cwd)?;
-        let mut found = Vec::new();
-        for value in values {
-            found.extend(evaluator.find_derivations(&value, &auto_args)?);
-        }
-        Ok(found)
-    })();
-    let found = match found {
-        Ok(found) => found,
-        Err(error) => {
-            eprint!("{}", evaluator.render_error(&error));
-            return Err(Failure::reported(Exit::Failure));
-        }
-    };
-    evaluator.flush_store()?;
+    let store = LocalEvalStore::new(config.clone())
+        .with_builder(crate::ifd::builder(settings.clone(), global.quiet));
+    let mut evaluator = expr.evaluator(Box::new(store));
+    let found = expr.derivations(&mut evaluator)?;
     drop(evaluator);
 
     let mut store = LocalStore::open(config)?;
@@ -67,7 +52,7 @@ pub(crate) fn realise_expr(
             outputs: OutputSelection::Names(BTreeSet::from([output])),
         });
     }
-    let progress = Announce {
+    let progress = crate::ifd::Announce {
         store_dir: store.store_dir().clone(),
         quiet: global.quiet,
     };
@@ -100,24 +85,4 @@ pub(crate) fn realise_expr(
         });
     }
     Ok((realised, store))
-}
-
-/// Says which builds start, and nothing else.
-struct Announce {
-    store_dir: cairn_store::path::StoreDir,
-    quiet: bool,
-}
-
-impl Progress for Announce {
-    fn started(&self, drv: &StorePath, _log: &std::path::Path) {
-        if !self.quiet {
-            let _ = writeln!(
-                std::io::stderr(),
-                "building '{}'...",
-                self.store_dir.display_path(drv)
-            );
-        }
-    }
-
-    fn finished(&self, _drv: &StorePath, _failure: Option<&BuildFailure>) {}
 }
