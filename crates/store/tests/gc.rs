@@ -259,3 +259,23 @@ fn the_temporary_roots_of_a_process_that_is_gone_keep_nothing() {
     assert!(report.dead.contains(&orphan));
     assert!(!stale.exists(), "the stale temporary-roots file stayed");
 }
+
+#[test]
+fn a_killed_build_leaves_a_staging_directory_the_collector_removes() {
+    let mut f = fixture();
+    let running = f.store.build_staging_dir().unwrap();
+    std::fs::write(running.path().join("partial-output"), b"x").unwrap();
+    // What a build killed with SIGKILL leaves: its directory, whose lock
+    // went with the process.
+    let abandoned = running.path().parent().unwrap().join(".cairn-build-killed");
+    std::fs::create_dir(&abandoned).unwrap();
+    std::fs::write(abandoned.join("partial-output"), b"x").unwrap();
+    f.store
+        .collect_garbage(&GcOptions {
+            runtime_roots: false,
+            ..GcOptions::default()
+        })
+        .unwrap();
+    assert!(running.path().join("partial-output").exists());
+    assert!(!abandoned.exists());
+}

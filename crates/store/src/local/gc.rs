@@ -312,9 +312,10 @@ impl LocalStore {
 
     /// Removes what lies in the store directory without being valid: left
     /// by a crash (an add or a collection killed half-way) and garbage, as
-    /// Nix's collector treats it. Spared: names that are no store path
-    /// (dot files, lock files), paths some process holds a temporary root
-    /// on, and paths whose lock someone holds (being built or added).
+    /// Nix's collector treats it, and build staging directories whose build
+    /// is gone. Spared: other names that are no store path (dot files, lock
+    /// files), paths some process holds a temporary root on, and paths
+    /// whose lock someone holds (being built or added).
     /// Called under the exclusive GC lock.
     fn remove_invalid_entries(&mut self) -> Result<(), LocalStoreError> {
         let in_use: std::collections::HashSet<String> =
@@ -327,6 +328,10 @@ impl LocalStore {
             let entry = entry.map_err(|e| LocalStoreError::io("reading", &dir, e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
+            if name.starts_with(super::register::STAGING_PREFIX) {
+                remove_if_abandoned(&entry.path())?;
+                continue;
+            }
             if name.starts_with('.') || name.ends_with(".lock") {
                 continue;
             }
@@ -370,6 +375,18 @@ impl LocalStore {
             }
         }
         Ok(())
+    }
+}
+
+/// Removes the build staging directory `dir` unless its build still runs
+/// (holds its lock): a killed build leaves its partial outputs there.
+fn remove_if_abandoned(dir: &Path) -> Result<(), LocalStoreError> {
+    let Ok(handle) = fs::File::open(dir) else {
+        return Ok(()); // gone meanwhile
+    };
+    match handle.try_lock() {
+        Ok(()) => canonical::remove_tree(dir),
+        Err(_) => Ok(()),
     }
 }
 

@@ -52,11 +52,16 @@ pub struct StagedOutput {
 
 /// A staging directory in the store's real directory, removed (with
 /// whatever is left in it) when dropped. Its name starts with a dot, which
-/// no store path can.
+/// no store path can. It is `flock`ed while in use, so that the collector
+/// can tell one a killed process left behind and remove it.
 #[derive(Debug)]
 pub struct StagingDir {
     path: PathBuf,
+    _lock: fs::File,
 }
+
+/// The name prefix of staging directories.
+pub(super) const STAGING_PREFIX: &str = ".cairn-build-";
 
 impl StagingDir {
     /// The directory on this machine.
@@ -127,13 +132,26 @@ impl LocalStore {
     /// A fresh staging directory in the store's real directory, for a
     /// builder's outputs.
     pub fn build_staging_dir(&self) -> Result<StagingDir, LocalStoreError> {
+        // Made and locked under the shared GC lock: a collection never sees
+        // it unlocked while its build runs.
+        let _gc = self.gc_lock(false)?;
         let dir = tempfile::Builder::new()
-            .prefix(".cairn-build-")
+            .prefix(STAGING_PREFIX)
             .tempdir_in(&self.real_store_dir)
             .map_err(|e| {
                 LocalStoreError::io("creating a staging directory in", &self.real_store_dir, e)
             })?;
-        Ok(StagingDir { path: dir.keep() })
+        let path = dir.keep();
+        let lock = fs::File::open(&path)
+            .and_then(|dir| dir.lock().map(|()| dir))
+            .map_err(|e| LocalStoreError::io("locking", &path, e));
+        match lock {
+            Ok(lock) => Ok(StagingDir { path, _lock: lock }),
+            Err(e) => {
+                let _ = fs::remove_dir(&path);
+                Err(e)
+            }
+        }
     }
 
     /// Takes the locks of `paths`, waiting for other holders, in sorted
