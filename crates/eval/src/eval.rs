@@ -135,6 +135,22 @@ impl Machine {
         }
     }
 
+    /// Forces `expr` exactly as forcing `self.thunk(expr, env)` would,
+    /// without allocating the thunk (nothing else can hold it).
+    fn eval_operand(&mut self, expr: &ExprRef, env: &Rc<Env>) -> EvalResult<Value> {
+        match &**expr {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var { depth, slot, .. } => {
+                let v = lookup(env, *depth, *slot);
+                self.force(&v)
+            }
+            _ => self.eval(expr, env).map_err(|err| match expr.span() {
+                Some(s) => err.or_span(s),
+                None => err,
+            }),
+        }
+    }
+
     /// Spends `n` steps of the budget (`EvalOptions::max_steps`).
     pub fn charge(&mut self, n: u64) -> EvalResult<()> {
         if let Some(left) = &mut self.steps_left {
@@ -218,7 +234,7 @@ impl Machine {
                     }
                 },
                 Expr::Let { bindings, body } => {
-                    let new = Env::new(Vec::with_capacity(bindings.len()), Some(env));
+                    let new = Env::with_capacity(bindings.len(), Some(env));
                     for b in bindings {
                         let v = self.thunk_rec(b, &new);
                         new.slots.borrow_mut().push(v);
@@ -227,7 +243,7 @@ impl Machine {
                 }
                 Expr::With { ns, body } => {
                     let v = self.thunk(ns, &env);
-                    (body.clone(), Env::new(vec![v], Some(env)))
+                    (body.clone(), Env::one(v, Some(env)))
                 }
                 Expr::Apply { func, arg, span } => {
                     let f = self.eval(func, &env)?;
@@ -387,7 +403,7 @@ impl Machine {
 
     fn eval_attrs(&mut self, def: &AttrsDef, env: &Rc<Env>) -> EvalResult<Value> {
         let (scope, mut entries) = if def.rec {
-            let new = Env::new(Vec::with_capacity(def.statics.len()), Some(env.clone()));
+            let new = Env::with_capacity(def.statics.len(), Some(env.clone()));
             let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
             for (sym, e) in &def.statics {
                 let v = self.thunk_rec(e, &new);
@@ -440,7 +456,7 @@ impl Machine {
     fn bind_args(&mut self, c: &Closure, arg: Value, span: Span) -> EvalResult<Rc<Env>> {
         let def = &c.def;
         match &def.param {
-            Param::Ident => Ok(Env::new(vec![arg], Some(c.env.clone()))),
+            Param::Ident => Ok(Env::one(arg, Some(c.env.clone()))),
             Param::Formals {
                 formals,
                 ellipsis,
@@ -467,7 +483,7 @@ impl Machine {
                         }
                     }
                 }
-                let env = Env::new(Vec::with_capacity(def.slots), Some(c.env.clone()));
+                let env = Env::with_capacity(def.slots, Some(c.env.clone()));
                 for (sym, default) in formals {
                     let v = match (attrs.get(*sym), default) {
                         (Some(v), _) => v.clone(),
@@ -492,27 +508,46 @@ impl Machine {
         }
     }
 
+    /// Calls closure `c` with `arg` and evaluates the result.
+    fn call_closure(&mut self, c: &Closure, arg: Value, span: Span) -> EvalResult<Value> {
+        self.enter_call(span)?;
+        let r = self
+            .bind_args(c, arg, span)
+            .and_then(|env| self.eval(&c.def.body, &env))
+            .map_err(|e| e.with_frame(|| call_frame(c), Some(span)));
+        self.depth -= 1;
+        r
+    }
+
+    /// `f x y`, evaluated. A curried lambda `x: y: …` is entered without
+    /// allocating the intermediate closure `f x`.
+    pub fn call2(&mut self, f: &Value, x: Value, y: Value, span: Span) -> EvalResult<Value> {
+        let f = self.force(f)?;
+        if let Value::Lambda(c) = &f
+            && let Param::Ident = c.def.param
+            && let Expr::Lambda(inner) = &*c.def.body
+        {
+            // What `apply(f, x)` does: count the call, spend the step of
+            // evaluating the body, which yields `inner` closed over `x`.
+            self.enter_call(span)?;
+            let charged = self.charge(1);
+            self.depth -= 1;
+            charged.map_err(|e| e.with_frame(|| call_frame(c), Some(span)))?;
+            let g = Closure {
+                def: inner.clone(),
+                env: Env::one(x, Some(c.env.clone())),
+            };
+            return self.call_closure(&g, y, span);
+        }
+        let g = self.apply(f, x, span)?;
+        self.apply(g, y, span)
+    }
+
     /// Applies function `f` to `arg` and evaluates the result.
     pub fn apply(&mut self, f: Value, arg: Value, span: Span) -> EvalResult<Value> {
         let f = self.force(&f)?;
         match f {
-            Value::Lambda(c) => {
-                self.enter_call(span)?;
-                let r = self
-                    .bind_args(&c, arg, span)
-                    .and_then(|env| self.eval(&c.def.body, &env))
-                    .map_err(|e| {
-                        e.with_frame(
-                            || match c.def.name {
-                                Some(n) => format!("while calling the function '{n}'"),
-                                None => "while calling an anonymous function".to_owned(),
-                            },
-                            Some(span),
-                        )
-                    });
-                self.depth -= 1;
-                r
-            }
+            Value::Lambda(c) => self.call_closure(&c, arg, span),
             Value::PrimOp(op) => {
                 if op.arity == 1 {
                     self.call_primop(&op, &[arg], span)
@@ -593,7 +628,21 @@ impl Machine {
                 }
             }
             BinOp::Add => {
-                let l = self.thunk(lhs, env);
+                // The operands are forced left to right, as the thunks
+                // `concat_strings` would force; numbers skip the thunks.
+                let l = self.eval_operand(lhs, env)?;
+                if let Value::Int(a) = l {
+                    let r = self.eval_operand(rhs, env)?;
+                    if let Value::Int(b) = r {
+                        return a.checked_add(b).map(Value::Int).ok_or_else(|| {
+                            EvalError::new(
+                                ErrorKind::IntOverflow(format!("addition: {a} + {b}")),
+                                Some(span),
+                            )
+                        });
+                    }
+                    return self.concat_strings(&[l, r], false, span);
+                }
                 let r = self.thunk(rhs, env);
                 self.concat_strings(&[l, r], false, span)
             }
@@ -672,6 +721,14 @@ impl Machine {
             ),
             span,
         ))
+    }
+}
+
+/// The trace frame of a call to `c`.
+fn call_frame(c: &Closure) -> String {
+    match c.def.name {
+        Some(n) => format!("while calling the function '{n}'"),
+        None => "while calling an anonymous function".to_owned(),
     }
 }
 
