@@ -176,9 +176,21 @@ impl Machine {
 
     /// Evaluates `expr` in `env` to weak head normal form.
     pub fn eval(&mut self, expr: &ExprRef, env: &Rc<Env>) -> EvalResult<Value> {
+        // Leaves need neither a new stack segment nor the loop (what the
+        // loop would do for them, minus the step it charges).
+        if self.steps_left.is_none() {
+            match &**expr {
+                Expr::Const(v) => return Ok(v.clone()),
+                Expr::Var { depth, slot, span } => {
+                    let v = lookup(env, *depth, *slot);
+                    return self.force(&v).map_err(|e| e.or_span(*span));
+                }
+                _ => {}
+            }
+        }
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
             let mut calls = 0;
-            let r = self.eval_loop(expr.clone(), env.clone(), &mut calls);
+            let r = self.eval_loop(expr, env, &mut calls);
             self.depth -= calls;
             r
         })
@@ -186,18 +198,24 @@ impl Machine {
 
     fn eval_loop(
         &mut self,
-        mut expr: ExprRef,
-        mut env: Rc<Env>,
+        first_expr: &ExprRef,
+        first_env: &Rc<Env>,
         calls: &mut usize,
     ) -> EvalResult<Value> {
+        // What tail calls moved to; the caller's expression and frame are
+        // only borrowed, which saves two reference counts per evaluation.
+        let mut own_expr: ExprRef;
+        let mut own_env: Rc<Env>;
+        let mut expr: &ExprRef = first_expr;
+        let mut env: &Rc<Env> = first_env;
         loop {
             if self.steps_left.is_some() {
                 self.charge(1)?;
             }
-            let (next, next_env) = match &*expr {
+            let (next, next_env) = match &**expr {
                 Expr::Const(v) => return Ok(v.clone()),
                 Expr::Var { depth, slot, span } => {
-                    let v = lookup(&env, *depth, *slot);
+                    let v = lookup(env, *depth, *slot);
                     return self.force(&v).map_err(|e| e.or_span(*span));
                 }
                 Expr::If {
@@ -206,10 +224,10 @@ impl Machine {
                     else_,
                     span,
                 } => {
-                    let c = self.eval(cond, &env)?;
+                    let c = self.eval(cond, env)?;
                     match c {
-                        Value::Bool(true) => (then.clone(), env),
-                        Value::Bool(false) => (else_.clone(), env),
+                        Value::Bool(true) => (then.clone(), None),
+                        Value::Bool(false) => (else_.clone(), None),
                         other => {
                             return Err(EvalError::type_error(
                                 "a Boolean",
@@ -224,8 +242,8 @@ impl Machine {
                     body,
                     text,
                     span,
-                } => match self.eval(cond, &env)? {
-                    Value::Bool(true) => (body.clone(), env),
+                } => match self.eval(cond, env)? {
+                    Value::Bool(true) => (body.clone(), None),
                     Value::Bool(false) => {
                         return Err(EvalError::new(ErrorKind::Assert(text.clone()), Some(*span)));
                     }
@@ -234,34 +252,38 @@ impl Machine {
                     }
                 },
                 Expr::Let { bindings, body } => {
-                    let new = Env::with_capacity(bindings.len(), Some(env));
+                    let new = Env::with_capacity(bindings.len(), Some(env.clone()));
                     for b in bindings {
                         let v = self.thunk_rec(b, &new);
                         new.slots.borrow_mut().push(v);
                     }
-                    (body.clone(), new)
+                    (body.clone(), Some(new))
                 }
                 Expr::With { ns, body } => {
-                    let v = self.thunk(ns, &env);
-                    (body.clone(), Env::one(v, Some(env)))
+                    let v = self.thunk(ns, env);
+                    (body.clone(), Some(Env::one(v, Some(env.clone()))))
                 }
                 Expr::Apply { func, arg, span } => {
-                    let f = self.eval(func, &env)?;
-                    let a = self.thunk(arg, &env);
+                    let f = self.eval(func, env)?;
+                    let a = self.thunk(arg, env);
                     match f {
                         Value::Lambda(c) => {
                             self.enter_call(*span)?;
                             *calls += 1;
                             let new = self.bind_args(&c, a, *span)?;
-                            (c.def.body.clone(), new)
+                            (c.def.body.clone(), Some(new))
                         }
                         f => return self.apply(f, a, *span),
                     }
                 }
-                other => return self.eval_simple(other, &env),
+                other => return self.eval_simple(other, env),
             };
-            expr = next;
-            env = next_env;
+            own_expr = next;
+            expr = &own_expr;
+            if let Some(e) = next_env {
+                own_env = e;
+                env = &own_env;
+            }
         }
     }
 

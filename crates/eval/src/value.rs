@@ -519,7 +519,8 @@ impl Drop for Env {
         // such a chain; shared ones just lose a reference.
         let slots = self.slots.get_mut();
         let chains = slots.iter().any(|v| match v {
-            Value::Thunk(t) => Rc::strong_count(&t.0) == 1,
+            // A thunk evaluated to a scalar holds nothing that could chain.
+            Value::Thunk(t) => Rc::strong_count(&t.0) == 1 && !t.holds_scalar(),
             Value::Lambda(c) => Rc::strong_count(c) == 1,
             _ => false,
         });
@@ -553,6 +554,21 @@ impl Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Native(
             f,
         )))))
+    }
+
+    /// Whether the thunk is evaluated to a value that owns no other values.
+    fn holds_scalar(&self) -> bool {
+        matches!(
+            self.0.try_borrow().as_deref(),
+            Ok(ThunkState::Done(
+                Value::Null
+                    | Value::Bool(_)
+                    | Value::Int(_)
+                    | Value::Float(_)
+                    | Value::String(_)
+                    | Value::Path(_)
+            ))
+        )
     }
 
     /// Whether two handles are the same thunk.
