@@ -185,6 +185,11 @@ impl Machine {
                     let v = lookup(env, *depth, *slot);
                     return self.force(&v).map_err(|e| e.or_span(*span));
                 }
+                // Operands that are leaves cannot nest evaluation deeper
+                // (forcing a thunk checks the stack itself).
+                Expr::BinOp { op, lhs, rhs, span } if is_leaf(lhs) && is_leaf(rhs) => {
+                    return self.binop(*op, lhs, rhs, env, *span);
+                }
                 _ => {}
             }
         }
@@ -744,6 +749,11 @@ impl Machine {
             span,
         ))
     }
+}
+
+/// Whether `e` is a constant or a variable.
+fn is_leaf(e: &Expr) -> bool {
+    matches!(e, Expr::Const(_) | Expr::Var { .. })
 }
 
 /// The trace frame of a call to `c`.
