@@ -135,6 +135,22 @@ impl Machine {
         }
     }
 
+    /// Forces `expr` exactly as forcing `self.thunk(expr, env)` would,
+    /// without allocating the thunk (nothing else can hold it).
+    fn eval_operand(&mut self, expr: &ExprRef, env: &Rc<Env>) -> EvalResult<Value> {
+        match &**expr {
+            Expr::Const(v) => Ok(v.clone()),
+            Expr::Var { depth, slot, .. } => {
+                let v = lookup(env, *depth, *slot);
+                self.force(&v)
+            }
+            _ => self.eval(expr, env).map_err(|err| match expr.span() {
+                Some(s) => err.or_span(s),
+                None => err,
+            }),
+        }
+    }
+
     /// Spends `n` steps of the budget (`EvalOptions::max_steps`).
     pub fn charge(&mut self, n: u64) -> EvalResult<()> {
         if let Some(left) = &mut self.steps_left {
@@ -178,9 +194,26 @@ impl Machine {
 
     /// Evaluates `expr` in `env` to weak head normal form.
     pub fn eval(&mut self, expr: &ExprRef, env: &Rc<Env>) -> EvalResult<Value> {
+        // Leaves need neither a new stack segment nor the loop (what the
+        // loop would do for them, minus the step it charges).
+        if self.steps_left.is_none() {
+            match &**expr {
+                Expr::Const(v) => return Ok(v.clone()),
+                Expr::Var { depth, slot, span } => {
+                    let v = lookup(env, *depth, *slot);
+                    return self.force(&v).map_err(|e| e.or_span(*span));
+                }
+                // Operands that are leaves cannot nest evaluation deeper
+                // (forcing a thunk checks the stack itself).
+                Expr::BinOp { op, lhs, rhs, span } if is_leaf(lhs) && is_leaf(rhs) => {
+                    return self.binop(*op, lhs, rhs, env, *span);
+                }
+                _ => {}
+            }
+        }
         stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
             let mut calls = 0;
-            let r = self.eval_loop(expr.clone(), env.clone(), &mut calls);
+            let r = self.eval_loop(expr, env, &mut calls);
             self.depth -= calls;
             r
         })
@@ -188,18 +221,24 @@ impl Machine {
 
     fn eval_loop(
         &mut self,
-        mut expr: ExprRef,
-        mut env: Rc<Env>,
+        first_expr: &ExprRef,
+        first_env: &Rc<Env>,
         calls: &mut usize,
     ) -> EvalResult<Value> {
+        // What tail calls moved to; the caller's expression and frame are
+        // only borrowed, which saves two reference counts per evaluation.
+        let mut own_expr: ExprRef;
+        let mut own_env: Rc<Env>;
+        let mut expr: &ExprRef = first_expr;
+        let mut env: &Rc<Env> = first_env;
         loop {
             if self.steps_left.is_some() {
                 self.charge(1)?;
             }
-            let (next, next_env) = match &*expr {
+            let (next, next_env) = match &**expr {
                 Expr::Const(v) => return Ok(v.clone()),
                 Expr::Var { depth, slot, span } => {
-                    let v = lookup(&env, *depth, *slot);
+                    let v = lookup(env, *depth, *slot);
                     return self.force(&v).map_err(|e| e.or_span(*span));
                 }
                 Expr::If {
@@ -208,10 +247,10 @@ impl Machine {
                     else_,
                     span,
                 } => {
-                    let c = self.eval(cond, &env)?;
+                    let c = self.eval(cond, env)?;
                     match c {
-                        Value::Bool(true) => (then.clone(), env),
-                        Value::Bool(false) => (else_.clone(), env),
+                        Value::Bool(true) => (then.clone(), None),
+                        Value::Bool(false) => (else_.clone(), None),
                         other => {
                             return Err(EvalError::type_error(
                                 "a Boolean",
@@ -226,8 +265,8 @@ impl Machine {
                     body,
                     text,
                     span,
-                } => match self.eval(cond, &env)? {
-                    Value::Bool(true) => (body.clone(), env),
+                } => match self.eval(cond, env)? {
+                    Value::Bool(true) => (body.clone(), None),
                     Value::Bool(false) => {
                         return Err(EvalError::new(ErrorKind::Assert(text.clone()), Some(*span)));
                     }
@@ -236,34 +275,38 @@ impl Machine {
                     }
                 },
                 Expr::Let { bindings, body } => {
-                    let new = Env::new(Vec::with_capacity(bindings.len()), Some(env));
+                    let new = Env::with_capacity(bindings.len(), Some(env.clone()));
                     for b in bindings {
                         let v = self.thunk_rec(b, &new);
                         new.slots.borrow_mut().push(v);
                     }
-                    (body.clone(), new)
+                    (body.clone(), Some(new))
                 }
                 Expr::With { ns, body } => {
-                    let v = self.thunk(ns, &env);
-                    (body.clone(), Env::new(vec![v], Some(env)))
+                    let v = self.thunk(ns, env);
+                    (body.clone(), Some(Env::one(v, Some(env.clone()))))
                 }
                 Expr::Apply { func, arg, span } => {
-                    let f = self.eval(func, &env)?;
-                    let a = self.thunk(arg, &env);
+                    let f = self.eval(func, env)?;
+                    let a = self.thunk(arg, env);
                     match f {
                         Value::Lambda(c) => {
                             self.enter_call(*span)?;
                             *calls += 1;
                             let new = self.bind_args(&c, a, *span)?;
-                            (c.def.body.clone(), new)
+                            (c.def.body.clone(), Some(new))
                         }
                         f => return self.apply(f, a, *span),
                     }
                 }
-                other => return self.eval_simple(other, &env),
+                other => return self.eval_simple(other, env),
             };
-            expr = next;
-            env = next_env;
+            own_expr = next;
+            expr = &own_expr;
+            if let Some(e) = next_env {
+                own_env = e;
+                env = &own_env;
+            }
         }
     }
 
@@ -405,7 +448,7 @@ impl Machine {
 
     fn eval_attrs(&mut self, def: &AttrsDef, env: &Rc<Env>) -> EvalResult<Value> {
         let (scope, mut entries) = if def.rec {
-            let new = Env::new(Vec::with_capacity(def.statics.len()), Some(env.clone()));
+            let new = Env::with_capacity(def.statics.len(), Some(env.clone()));
             let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
             for (sym, e) in &def.statics {
                 let v = self.thunk_rec(e, &new);
@@ -458,7 +501,7 @@ impl Machine {
     fn bind_args(&mut self, c: &Closure, arg: Value, span: Span) -> EvalResult<Rc<Env>> {
         let def = &c.def;
         match &def.param {
-            Param::Ident => Ok(Env::new(vec![arg], Some(c.env.clone()))),
+            Param::Ident => Ok(Env::one(arg, Some(c.env.clone()))),
             Param::Formals {
                 formals,
                 ellipsis,
@@ -485,7 +528,7 @@ impl Machine {
                         }
                     }
                 }
-                let env = Env::new(Vec::with_capacity(def.slots), Some(c.env.clone()));
+                let env = Env::with_capacity(def.slots, Some(c.env.clone()));
                 for (sym, default) in formals {
                     let v = match (attrs.get(*sym), default) {
                         (Some(v), _) => v.clone(),
@@ -510,27 +553,46 @@ impl Machine {
         }
     }
 
+    /// Calls closure `c` with `arg` and evaluates the result.
+    fn call_closure(&mut self, c: &Closure, arg: Value, span: Span) -> EvalResult<Value> {
+        self.enter_call(span)?;
+        let r = self
+            .bind_args(c, arg, span)
+            .and_then(|env| self.eval(&c.def.body, &env))
+            .map_err(|e| e.with_frame(|| call_frame(c), Some(span)));
+        self.depth -= 1;
+        r
+    }
+
+    /// `f x y`, evaluated. A curried lambda `x: y: …` is entered without
+    /// allocating the intermediate closure `f x`.
+    pub fn call2(&mut self, f: &Value, x: Value, y: Value, span: Span) -> EvalResult<Value> {
+        let f = self.force(f)?;
+        if let Value::Lambda(c) = &f
+            && let Param::Ident = c.def.param
+            && let Expr::Lambda(inner) = &*c.def.body
+        {
+            // What `apply(f, x)` does: count the call, spend the step of
+            // evaluating the body, which yields `inner` closed over `x`.
+            self.enter_call(span)?;
+            let charged = self.charge(1);
+            self.depth -= 1;
+            charged.map_err(|e| e.with_frame(|| call_frame(c), Some(span)))?;
+            let g = Closure {
+                def: inner.clone(),
+                env: Env::one(x, Some(c.env.clone())),
+            };
+            return self.call_closure(&g, y, span);
+        }
+        let g = self.apply(f, x, span)?;
+        self.apply(g, y, span)
+    }
+
     /// Applies function `f` to `arg` and evaluates the result.
     pub fn apply(&mut self, f: Value, arg: Value, span: Span) -> EvalResult<Value> {
         let f = self.force(&f)?;
         match f {
-            Value::Lambda(c) => {
-                self.enter_call(span)?;
-                let r = self
-                    .bind_args(&c, arg, span)
-                    .and_then(|env| self.eval(&c.def.body, &env))
-                    .map_err(|e| {
-                        e.with_frame(
-                            || match c.def.name {
-                                Some(n) => format!("while calling the function '{n}'"),
-                                None => "while calling an anonymous function".to_owned(),
-                            },
-                            Some(span),
-                        )
-                    });
-                self.depth -= 1;
-                r
-            }
+            Value::Lambda(c) => self.call_closure(&c, arg, span),
             Value::PrimOp(op) => {
                 if op.arity == 1 {
                     self.call_primop(&op, &[arg], span)
@@ -611,7 +673,21 @@ impl Machine {
                 }
             }
             BinOp::Add => {
-                let l = self.thunk(lhs, env);
+                // The operands are forced left to right, as the thunks
+                // `concat_strings` would force; numbers skip the thunks.
+                let l = self.eval_operand(lhs, env)?;
+                if let Value::Int(a) = l {
+                    let r = self.eval_operand(rhs, env)?;
+                    if let Value::Int(b) = r {
+                        return a.checked_add(b).map(Value::Int).ok_or_else(|| {
+                            EvalError::new(
+                                ErrorKind::IntOverflow(format!("addition: {a} + {b}")),
+                                Some(span),
+                            )
+                        });
+                    }
+                    return self.concat_strings(&[l, r], false, span);
+                }
                 let r = self.thunk(rhs, env);
                 self.concat_strings(&[l, r], false, span)
             }
@@ -690,6 +766,19 @@ impl Machine {
             ),
             span,
         ))
+    }
+}
+
+/// Whether `e` is a constant or a variable.
+fn is_leaf(e: &Expr) -> bool {
+    matches!(e, Expr::Const(_) | Expr::Var { .. })
+}
+
+/// The trace frame of a call to `c`.
+fn call_frame(c: &Closure) -> String {
+    match c.def.name {
+        Some(n) => format!("while calling the function '{n}'"),
+        None => "while calling an anonymous function".to_owned(),
     }
 }
 

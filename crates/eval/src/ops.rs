@@ -373,6 +373,9 @@ impl Machine {
 
     /// Nix's `<` (`builtins.lessThan`): numbers, strings, paths, lists.
     pub fn less_than(&mut self, a: &Value, b: &Value, span: Span) -> EvalResult<bool> {
+        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+            return Ok(x < y);
+        }
         Ok(self.compare(a, b, span)? == Ordering::Less)
     }
 

@@ -13,14 +13,19 @@ use rustc_hash::FxHashMap;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct Symbol(u32);
 
-#[derive(Default)]
 struct Interner {
     map: FxHashMap<&'static str, Symbol>,
     names: Vec<&'static str>,
 }
 
 thread_local! {
-    static INTERNER: RefCell<Interner> = RefCell::new(Interner::default());
+    // Const-initialised: every access skips the lazy-initialisation check.
+    static INTERNER: RefCell<Interner> = const {
+        RefCell::new(Interner {
+            map: FxHashMap::with_hasher(std::hash::BuildHasherDefault::new()),
+            names: Vec::new(),
+        })
+    };
 }
 
 impl Symbol {

@@ -4,7 +4,7 @@
 //! [`Value::Thunk`] is a shared, updatable cell: forcing it once replaces its
 //! state with the result for every holder (see `docs/design.md`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::error::EvalError;
@@ -181,35 +181,46 @@ enum Garbage {
     Values(Vec<Value>),
     #[allow(dead_code)]
     Entries(Vec<(Symbol, Value)>),
+    #[allow(dead_code)]
+    Slots(Slots),
 }
+
+/// How deeply drops of nested lists, sets and frames may recurse before
+/// the rest is queued; small enough for any stack the evaluator runs on.
+const MAX_DROP_DEPTH: u32 = 64;
 
 thread_local! {
-    static GARBAGE: RefCell<(bool, Vec<Garbage>)> = const { RefCell::new((false, Vec::new())) };
+    /// How many [`deferred_drop`] calls are on the stack.
+    static DROP_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Garbage found too deep to drop right away.
+    static GARBAGE: RefCell<Vec<Garbage>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Drops nested lists and sets with a work list instead of recursion, so
-/// freeing a 200 000-deep structure cannot overflow the stack.
+/// Drops nested lists and sets recursively up to [`MAX_DROP_DEPTH`] and
+/// with a work list below that, so freeing a 200 000-deep structure cannot
+/// overflow the stack while shallow garbage (the common case) is freed
+/// without touching the queue.
 fn deferred_drop(g: Garbage) {
-    let queued = GARBAGE.try_with(|cell| {
-        let mut q = cell.borrow_mut();
-        q.1.push(g);
-        if q.0 {
-            return false;
-        }
-        q.0 = true;
-        true
-    });
-    if queued != Ok(true) {
+    let Ok(depth) = DROP_DEPTH.try_with(Cell::get) else {
+        // Thread teardown: nothing deep is freed this late.
+        drop(g);
+        return;
+    };
+    if depth >= MAX_DROP_DEPTH {
+        // At thread teardown the queue is gone and the closure drops `g`.
+        let _ = GARBAGE.try_with(|q| q.borrow_mut().push(g));
         return;
     }
-    loop {
-        let next = GARBAGE.with(|cell| cell.borrow_mut().1.pop());
-        match next {
-            Some(item) => drop(item),
-            None => break,
+    DROP_DEPTH.set(depth + 1);
+    drop(g);
+    if depth == 0 {
+        // The outermost drop empties the queue; each item may recurse
+        // (and queue more) afresh.
+        while let Some(item) = GARBAGE.with(|q| q.borrow_mut().pop()) {
+            drop(item);
         }
     }
-    GARBAGE.with(|cell| cell.borrow_mut().0 = false);
+    DROP_DEPTH.set(depth);
 }
 
 /// Attribute set entries, sorted by [`Symbol`] for binary-search lookup.
@@ -407,7 +418,7 @@ pub struct PrimOpApp {
 #[derive(Debug)]
 pub struct Env {
     /// The slots, indexed by the slot numbers the lowering assigned.
-    pub slots: RefCell<Vec<Value>>,
+    pub slots: RefCell<Slots>,
     /// The enclosing scope.
     pub parent: Option<Rc<Env>>,
 }
@@ -416,9 +427,87 @@ impl Env {
     /// A new frame.
     pub fn new(slots: Vec<Value>, parent: Option<Rc<Env>>) -> Rc<Env> {
         Rc::new(Env {
-            slots: RefCell::new(slots),
+            slots: RefCell::new(Slots(SlotsRepr::Heap(slots))),
             parent,
         })
+    }
+
+    /// A frame of one slot (a lambda's argument, a `with` namespace).
+    pub fn one(v: Value, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(Slots(SlotsRepr::Inline(1, [v, Value::Null]))),
+            parent,
+        })
+    }
+
+    /// An empty frame that will receive `n` slots with [`Slots::push`].
+    pub fn with_capacity(n: usize, parent: Option<Rc<Env>>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(Slots::with_capacity(n)),
+            parent,
+        })
+    }
+}
+
+/// How many slots a frame keeps inside itself before spilling to the heap.
+const INLINE_SLOTS: usize = 2;
+
+/// The values of one frame. Most frames (a lambda's argument, a `with`,
+/// a short `let`) hold one or two values; they are stored inline so that a
+/// call allocates one block, not two.
+#[derive(Debug)]
+pub struct Slots(SlotsRepr);
+
+#[derive(Debug)]
+enum SlotsRepr {
+    /// The first `.0` values are in use; the rest are `Null` filler.
+    Inline(u8, [Value; INLINE_SLOTS]),
+    Heap(Vec<Value>),
+}
+
+impl Default for Slots {
+    fn default() -> Self {
+        Slots(SlotsRepr::Inline(0, [Value::Null, Value::Null]))
+    }
+}
+
+impl Slots {
+    /// Empty slots with room for `n` values.
+    pub fn with_capacity(n: usize) -> Slots {
+        if n <= INLINE_SLOTS {
+            Slots::default()
+        } else {
+            Slots(SlotsRepr::Heap(Vec::with_capacity(n)))
+        }
+    }
+
+    /// Appends a value (the next slot number).
+    pub fn push(&mut self, v: Value) {
+        match &mut self.0 {
+            SlotsRepr::Inline(len, vals) => {
+                let n = usize::from(*len);
+                if n < INLINE_SLOTS {
+                    vals[n] = v;
+                    *len += 1;
+                } else {
+                    let mut spilled = Vec::with_capacity(2 * INLINE_SLOTS);
+                    spilled.extend(vals.iter_mut().map(|x| std::mem::replace(x, Value::Null)));
+                    spilled.push(v);
+                    self.0 = SlotsRepr::Heap(spilled);
+                }
+            }
+            SlotsRepr::Heap(vals) => vals.push(v),
+        }
+    }
+}
+
+impl std::ops::Deref for Slots {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        match &self.0 {
+            SlotsRepr::Inline(len, vals) => &vals[..usize::from(*len)],
+            SlotsRepr::Heap(vals) => vals,
+        }
     }
 }
 
@@ -430,12 +519,13 @@ impl Drop for Env {
         // such a chain; shared ones just lose a reference.
         let slots = self.slots.get_mut();
         let chains = slots.iter().any(|v| match v {
-            Value::Thunk(t) => Rc::strong_count(&t.0) == 1,
+            // A thunk evaluated to a scalar holds nothing that could chain.
+            Value::Thunk(t) => Rc::strong_count(&t.0) == 1 && !t.holds_scalar(),
             Value::Lambda(c) => Rc::strong_count(c) == 1,
             _ => false,
         });
         if chains {
-            deferred_drop(Garbage::Values(std::mem::take(slots)));
+            deferred_drop(Garbage::Slots(std::mem::take(slots)));
         }
     }
 }
@@ -464,6 +554,21 @@ impl Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Native(
             f,
         )))))
+    }
+
+    /// Whether the thunk is evaluated to a value that owns no other values.
+    fn holds_scalar(&self) -> bool {
+        matches!(
+            self.0.try_borrow().as_deref(),
+            Ok(ThunkState::Done(
+                Value::Null
+                    | Value::Bool(_)
+                    | Value::Int(_)
+                    | Value::Float(_)
+                    | Value::String(_)
+                    | Value::Path(_)
+            ))
+        )
     }
 
     /// Whether two handles are the same thunk.

@@ -88,8 +88,7 @@ fn foldl(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let l = m.force_list(&a[2], s)?;
     let mut acc = m.force(&a[1])?;
     for x in l.iter() {
-        let g = m.apply(f.clone(), acc, s)?;
-        acc = m.apply(g, x.clone(), s)?;
+        acc = m.call2(&f, acc, x.clone(), s)?;
     }
     Ok(acc)
 }
@@ -156,14 +155,20 @@ fn any_all(m: &mut Machine, a: &[Value], s: Span, any: bool) -> EvalResult<Value
 fn sort(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let f = m.force_function(&a[0], s)?;
     let l = m.force_list(&a[1], s)?;
-    let mut v: Vec<Value> = l.to_vec();
+    // Nix forces every element before sorting; the comparator then gets
+    // the values themselves, not the thunks that held them.
+    let mut v: Vec<Value> = Vec::with_capacity(l.len());
+    for x in l.iter() {
+        v.push(m.force(x)?);
+    }
     let less = |m: &mut Machine, x: &Value, y: &Value| -> EvalResult<bool> {
-        let g = m.apply(f.clone(), x.clone(), s)?;
-        let r = m.apply(g, y.clone(), s)?;
+        let r = m.call2(&f, x.clone(), y.clone(), s)?;
         m.force_bool(&r, s)
     };
+    // Merge passes move indices, not values: no reference-count traffic.
     let n = v.len();
-    let mut buf: Vec<Value> = Vec::with_capacity(n);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut buf: Vec<usize> = Vec::with_capacity(n);
     let mut width = 1;
     while width < n {
         let mut start = 0;
@@ -174,22 +179,24 @@ fn sort(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
             buf.clear();
             while i < mid && j < end {
                 // Take from the right only if it is strictly less: stability.
-                if less(m, &v[j], &v[i])? {
-                    buf.push(v[j].clone());
+                if less(m, &v[order[j]], &v[order[i]])? {
+                    buf.push(order[j]);
                     j += 1;
                 } else {
-                    buf.push(v[i].clone());
+                    buf.push(order[i]);
                     i += 1;
                 }
             }
-            buf.extend_from_slice(&v[i..mid]);
-            buf.extend_from_slice(&v[j..end]);
-            v[start..end].clone_from_slice(&buf);
+            buf.extend_from_slice(&order[i..mid]);
+            buf.extend_from_slice(&order[j..end]);
+            order[start..end].copy_from_slice(&buf);
             start = end;
         }
         width *= 2;
     }
-    Ok(Value::list(v))
+    Ok(Value::list(
+        order.into_iter().map(|i| v[i].clone()).collect(),
+    ))
 }
 
 fn partition(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
