@@ -219,14 +219,22 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
     };
     let mut evaluator = args.expr.evaluator(Box::new(store));
     let cwd = std::env::current_dir().context("finding the current directory")?;
-    match evaluate(&mut evaluator, &args, &cwd) {
-        Ok(out) => write_stdout(out.as_bytes()),
+    let result = match evaluate(&mut evaluator, &args, &cwd) {
+        Ok(out) => {
+            evaluator.flush_store()?;
+            write_stdout(out.as_bytes())
+        }
         Err(error) => {
             // Rendered here with its source excerpt; the exit code says the rest.
             eprint!("{}", evaluator.render_error(&error));
             Err(Failure::reported(Exit::Failure))
         }
-    }
+    };
+    // The process ends next: freeing every value one by one would only
+    // cost time (a large evaluation's heap takes a noticeable share of the
+    // run to free). The store was flushed above.
+    std::mem::forget(evaluator);
+    result
 }
 
 fn evaluate(evaluator: &mut Evaluator, args: &Args, cwd: &Path) -> cairn_eval::EvalResult<String> {
