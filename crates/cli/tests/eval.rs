@@ -148,25 +148,34 @@ fn xml_output_is_what_nix_printed() {
 
 #[test]
 fn infinitely_nested_values_end_with_an_error_not_a_crash() {
-    // A value that contains itself, and one that nests for ever without
-    // repeating: deep forcing, JSON and XML all stop at the call depth.
-    let cyclic = "let x = { y = x; }; in x";
+    // A value that contains itself has endless JSON and XML; one that
+    // nests for ever without repeating stops at the call depth, in deep
+    // forcing too.
+    let cyclic = "let x = { y = [ x ]; }; in x";
     let endless = "let f = n: { a = f (n + 1); l = [ (f (n + 1)) ]; }; in f 0";
-    for (expr, output) in [
-        (cyclic, Some("--json")),
-        (cyclic, Some("--xml")),
-        (endless, Some("--json")),
-        (endless, Some("--xml")),
-        (endless, None),
+    for (expr, output, message) in [
+        (cyclic, Some("--json"), "infinite recursion"),
+        (cyclic, Some("--xml"), "infinite recursion"),
+        (endless, Some("--json"), "max-call-depth"),
+        (endless, Some("--xml"), "max-call-depth"),
+        (endless, None, "max-call-depth"),
     ] {
         let mut args = vec!["--strict", "--max-call-depth", "5000", "-E", expr];
         args.extend(output);
         let out = cairn_eval(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{expr} {output:?}: {stderr}");
-        assert!(
-            stderr.contains("max-call-depth"),
-            "{expr} {output:?}: {stderr}"
-        );
+        assert!(stderr.contains(message), "{expr} {output:?}: {stderr}");
     }
+    // The same set twice, side by side, is no cycle.
+    let out = cairn_eval(&[
+        "--json",
+        "--strict",
+        "-E",
+        "let a = { x = [ 1 ]; }; in [ a a { b = a; } ]",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "[{\"x\":[1]},{\"x\":[1]},{\"b\":{\"x\":[1]}}]"
+    );
 }

@@ -36,6 +36,9 @@ pub struct Machine {
     depth: usize,
     /// Steps left before `EvalOptions::max_steps` stops evaluation.
     steps_left: Option<u64>,
+    /// The sets and lists being written out (JSON, XML), by address: one
+    /// met again inside itself would make the output endless.
+    writing: rustc_hash::FxHashSet<usize>,
 }
 
 impl Drop for Machine {
@@ -66,6 +69,7 @@ impl Machine {
             programs: Vec::new(),
             store_state: Default::default(),
             depth: 0,
+            writing: Default::default(),
         }
     }
 
@@ -189,6 +193,28 @@ impl Machine {
             f(self)
         };
         self.depth -= 1;
+        result
+    }
+
+    /// Writes out the set or list at address `container` with `f` (JSON,
+    /// XML): one level deeper as [`nested`](Self::nested) counts, and an
+    /// error if the container is inside itself, whose output never ends.
+    pub(crate) fn writing<T>(
+        &mut self,
+        container: usize,
+        span: Option<Span>,
+        f: impl FnOnce(&mut Machine) -> EvalResult<T>,
+    ) -> EvalResult<T> {
+        if !self.writing.insert(container) {
+            return Err(
+                EvalError::new(ErrorKind::InfiniteRecursion, span).with_frame(
+                    || "while writing out a value that contains itself".to_owned(),
+                    None,
+                ),
+            );
+        }
+        let result = self.nested(span, f);
+        self.writing.remove(&container);
         result
     }
 

@@ -50,24 +50,30 @@ impl Machine {
                         return self.json_into(&o, span, out, ctx);
                     }
                     out.push('{');
-                    for (i, (k, val)) in a.sorted_by_name().into_iter().enumerate() {
-                        if i > 0 {
-                            out.push(',');
+                    self.writing(Rc::as_ptr(a) as usize, Some(span), |m| {
+                        for (i, (k, val)) in a.sorted_by_name().into_iter().enumerate() {
+                            if i > 0 {
+                                out.push(',');
+                            }
+                            json_string(k.as_str(), out);
+                            out.push(':');
+                            m.json_into(val, span, out, ctx)?;
                         }
-                        json_string(k.as_str(), out);
-                        out.push(':');
-                        self.nested(Some(span), |m| m.json_into(val, span, out, ctx))?;
-                    }
+                        Ok(())
+                    })?;
                     out.push('}');
                 }
                 Value::List(l) => {
                     out.push('[');
-                    for (i, item) in l.iter().enumerate() {
-                        if i > 0 {
-                            out.push(',');
+                    self.writing(l.as_ptr() as usize, Some(span), |m| {
+                        for (i, item) in l.iter().enumerate() {
+                            if i > 0 {
+                                out.push(',');
+                            }
+                            m.json_into(item, span, out, ctx)?;
                         }
-                        self.nested(Some(span), |m| m.json_into(item, span, out, ctx))?;
-                    }
+                        Ok(())
+                    })?;
                     out.push(']');
                 }
                 Value::Lambda(_) | Value::PrimOp(_) | Value::PrimOpApp(_) | Value::Thunk(_) => {

@@ -326,9 +326,13 @@ impl Machine {
                         return Ok(());
                     }
                     for (k, val) in a.iter() {
-                        self.nested(None, |m| m.force_deep(val, seen)).map_err(|e| {
-                            e.with_frame(|| format!("while evaluating the attribute '{k}'"), None)
-                        })?;
+                        self.nested(None, |m| m.force_deep(val, seen))
+                            .map_err(|e| {
+                                e.with_frame(
+                                    || format!("while evaluating the attribute '{k}'"),
+                                    None,
+                                )
+                            })?;
                     }
                 }
                 Value::List(l) => {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use rustc_hash::FxHashSet;
 
@@ -161,7 +162,9 @@ impl Machine {
                     };
                     if !is_drv {
                         w.open("attrs", &BTreeMap::new());
-                        self.xml_attrs(a, opts, w, ctx, drvs_seen)?;
+                        self.writing(Rc::as_ptr(a) as usize, None, |m| {
+                            m.xml_attrs(a, opts, w, ctx, drvs_seen)
+                        })?;
                         w.close("attrs");
                         return Ok(());
                     }
@@ -189,9 +192,12 @@ impl Machine {
                 }
                 Value::List(l) => {
                     w.open("list", &BTreeMap::new());
-                    for x in l.iter() {
-                        self.nested(None, |m| m.xml_value(x, opts, w, ctx, drvs_seen))?;
-                    }
+                    self.writing(l.as_ptr() as usize, None, |m| {
+                        for x in l.iter() {
+                            m.xml_value(x, opts, w, ctx, drvs_seen)?;
+                        }
+                        Ok(())
+                    })?;
                     w.close("list");
                 }
                 Value::Lambda(c) => {
