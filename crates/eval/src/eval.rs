@@ -43,6 +43,16 @@ pub struct Machine {
 
 impl Drop for Machine {
     fn drop(&mut self) {
+        // `builtins.builtins` is the set itself, through a thunk: cut that
+        // knot, or every evaluator's builtins would outlive it. (A value
+        // kept past its evaluator then sees `builtins.builtins` as null.)
+        let builtins = Symbol::intern("builtins");
+        if let Some(&slot) = self.globals.get(&builtins)
+            && let Some(Value::Attrs(set)) = self.base_env.slots.borrow().get(slot as usize)
+            && let Some(Value::Thunk(knot)) = set.get(builtins)
+        {
+            *knot.0.borrow_mut() = ThunkState::Done(Value::Null);
+        }
         let programs = std::mem::take(&mut self.programs);
         let imports = std::mem::take(&mut self.imports);
         stacker::grow(64 << 20, move || drop((programs, imports)));

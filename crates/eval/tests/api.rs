@@ -188,3 +188,16 @@ fn search_path_entries_parse() {
     assert_eq!(e[0].prefix.as_deref(), Some("nixpkgs"));
     assert_eq!(e[1].prefix, None);
 }
+
+#[test]
+fn dropping_an_evaluator_frees_its_builtins() {
+    let mut ev = Evaluator::new(EvalOptions::default());
+    let Ok(Value::Attrs(set)) = ev.eval_str("builtins", Path::new("/")) else {
+        panic!("builtins is not a set");
+    };
+    let weak = std::rc::Rc::downgrade(&set);
+    drop(set);
+    assert!(weak.upgrade().is_some(), "the evaluator keeps builtins");
+    drop(ev);
+    assert!(weak.upgrade().is_none(), "builtins outlived its evaluator");
+}
