@@ -459,3 +459,23 @@ fn resolve_accepts_store_paths_paths_inside_them_and_links_to_them() {
         store.path_info(&path).unwrap().unwrap().nar_size
     );
 }
+
+#[test]
+fn a_partial_text_file_left_by_a_crash_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = LocalStore::open(LocalStoreConfig::chroot(dir.path())).unwrap();
+    let file = cairn_store::local::TextFile {
+        name: StorePathName::new("note").unwrap(),
+        contents: b"the whole text".to_vec(),
+        references: BTreeSet::new(),
+    };
+    let path = file.store_path(store.store_dir()).unwrap();
+    let real = store.real_path(&path);
+    // A writer killed half-way: the file is there, unregistered and short.
+    std::fs::write(&real, b"the wh").unwrap();
+    assert_eq!(store.add_texts(&[file]).unwrap(), vec![path.clone()]);
+    assert_eq!(std::fs::read(&real).unwrap(), b"the whole text");
+    let meta = std::fs::metadata(&real).unwrap();
+    assert_eq!((meta.mode() & 0o7777, meta.mtime()), (0o444, 1));
+    assert!(store.verify(true).unwrap().is_ok());
+}
