@@ -101,7 +101,7 @@ impl Machine {
     }
 
     /// Where the file at the logical path `path` is on this machine.
-    fn real_location(&mut self, path: &str) -> String {
+    fn real_location(&self, path: &str) -> String {
         let Some(store) = self.store_state.store.as_deref() else {
             return path.to_owned();
         };
