@@ -37,6 +37,12 @@ impl Machine {
             ));
         }
         self.realise_context(&st, span)?;
+        if let Some(store) = self.store_state.store.as_deref_mut()
+            && st.text.starts_with(store.store_dir().as_str())
+        {
+            // Files added a moment ago may still be being written.
+            store.wait_written().map_err(|e| store_error(e, span))?;
+        }
         Ok(self.real_location(&st.text))
     }
 

@@ -122,8 +122,15 @@ pub trait EvalStore {
 
     /// Makes everything added so far valid. A store may write text files
     /// as they come but register them together; until this is called they
-    /// can be read but are not yet valid for other processes.
+    /// are not yet valid for other processes.
     fn flush(&mut self) -> Result<(), EvalStoreError> {
+        Ok(())
+    }
+
+    /// Returns once the files of everything added so far can be read
+    /// through [`real_path`](EvalStore::real_path): a store may write text
+    /// files in the background.
+    fn wait_written(&mut self) -> Result<(), EvalStoreError> {
         Ok(())
     }
 
@@ -146,10 +153,11 @@ pub trait EvalStore {
 /// A local store, opened on first use (evaluating without touching the
 /// store never opens its database).
 ///
-/// Text files (`.drv`s, `toFile`) are written at once but registered
-/// together by [`EvalStore::flush`] (or when the store is dropped), so
-/// instantiating thousands of derivations flushes the disk once, not once
-/// per file.
+/// Text files (`.drv`s, `toFile`) are written by a background thread as
+/// they come and registered together by [`EvalStore::flush`] (or when the
+/// store is dropped), so instantiating thousands of derivations flushes
+/// the disk once, not once per file, and evaluating overlaps with the
+/// filesystem's work.
 pub struct LocalEvalStore {
     config: LocalStoreConfig,
     store: Option<LocalStore>,
@@ -276,6 +284,9 @@ impl EvalStore for LocalEvalStore {
     }
 
     fn read_file(&mut self, path: &StorePath) -> Result<Vec<u8>, EvalStoreError> {
+        if self.pending.contains(path) {
+            self.wait_written()?;
+        }
         let real = self.real_path(path);
         std::fs::read(&real).map_err(|e| EvalStoreError::Read {
             path: real,
@@ -288,6 +299,10 @@ impl EvalStore for LocalEvalStore {
             self.pending.commit(store)?;
         }
         Ok(())
+    }
+
+    fn wait_written(&mut self) -> Result<(), EvalStoreError> {
+        Ok(self.pending.wait_written()?)
     }
 
     fn real_path(&self, path: &StorePath) -> PathBuf {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 
-use cairn_store::local::{GcOptions, LocalStore, LocalStoreConfig, TextFile};
+use cairn_store::local::{GcOptions, LocalStore, LocalStoreConfig, LocalStoreError, TextFile};
 use cairn_store::path::{StorePath, StorePathName};
 use proptest::prelude::*;
 
@@ -201,20 +201,24 @@ fn a_collection_racing_four_adders_loses_nothing_they_registered() {
             let (finished, checked) = (finished.clone(), checked.clone());
             std::thread::spawn(move || {
                 let mut store = LocalStore::open(config(&root)).unwrap();
-                let mut added: Vec<StorePath> = Vec::new();
-                for i in 0..PER_ADDER {
-                    // Each refers to the adder's previous path or two.
-                    let references: BTreeSet<StorePath> =
-                        added.iter().rev().take(i % 3).cloned().collect();
-                    let path = store
-                        .add_text(
+                // An error is returned after the barriers rather than
+                // panicking before them, which would leave the test
+                // waiting for ever.
+                let mut add_all = || -> Result<Vec<StorePath>, LocalStoreError> {
+                    let mut added: Vec<StorePath> = Vec::new();
+                    for i in 0..PER_ADDER {
+                        // Each refers to the adder's previous path or two.
+                        let references: BTreeSet<StorePath> =
+                            added.iter().rev().take(i % 3).cloned().collect();
+                        added.push(store.add_text(
                             &StorePathName::new(&format!("adder-{a}-{i}")).unwrap(),
                             format!("adder {a} path {i}").as_bytes(),
                             &references,
-                        )
-                        .unwrap();
-                    added.push(path);
-                }
+                        )?);
+                    }
+                    Ok(added)
+                };
+                let added = add_all();
                 finished.wait();
                 checked.wait();
                 added
@@ -261,7 +265,7 @@ fn a_collection_racing_four_adders_loses_nothing_they_registered() {
     checked.wait();
     let mut total = 0;
     for adder in adders {
-        for path in adder.join().unwrap() {
+        for path in adder.join().unwrap().unwrap() {
             assert!(
                 valid.contains(&path),
                 "{path} was registered by an adder but collected ({runs} collections)"

@@ -437,10 +437,15 @@ impl LocalStore {
         Ok(gc_lock)
     }
 
+    /// The lock file a collection holds exclusively and every add shared.
+    fn gc_lock_path(&self) -> PathBuf {
+        self.state_dir.join("gc.lock")
+    }
+
     /// Takes `gc.lock`: exclusively to collect or delete, shared to register
     /// a temporary root (Nix's collector takes the same lock).
     fn gc_lock(&self, exclusive: bool) -> Result<fs::File, LocalStoreError> {
-        let lock_path = self.state_dir.join("gc.lock");
+        let lock_path = self.gc_lock_path();
         let file = lock::open_lock_file(&lock_path)?;
         let locked = if exclusive {
             file.lock()

@@ -6,16 +6,19 @@
 //! in one transaction, so the store never lists a path whose contents could
 //! still be lost, nor a path without what it refers to.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
 
 use super::{LocalStore, LocalStoreError, canonical, now};
 use crate::content_address::ContentAddress;
-use crate::hash::{Hash, HashAlgo, Hasher};
-use crate::nar::NarNode;
+use crate::hash::{Hash, HashAlgo};
+use crate::nar;
 use crate::path::{StorePath, StorePathName};
 use crate::path_info::PathInfo;
 
@@ -76,27 +79,37 @@ impl LocalStore {
     }
 }
 
-/// Text files written to the store but not registered yet: each is on
-/// disk (so it can be read) and held by a temporary root, but valid only
-/// once [`commit`](TextBatch::commit) has flushed them all and registered
-/// them. A batch dropped without committing leaves unregistered files,
-/// which are garbage.
+/// Text files written to the store but not registered yet: each is held
+/// by a temporary root and valid only once [`commit`](TextBatch::commit)
+/// has flushed them all and registered them. A batch dropped without
+/// committing leaves unregistered files, which are garbage.
+///
+/// The files themselves are written by a thread of the batch's own, so
+/// that the filesystem's work (creating an inode dominates writing a
+/// small file) overlaps with whatever the caller does between writes,
+/// such as evaluating the next derivation. A file can be read once
+/// [`wait_written`](TextBatch::wait_written) has returned.
 #[derive(Debug, Default)]
 pub struct TextBatch {
     infos: Vec<PathInfo>,
-    written: BTreeSet<StorePath>,
+    /// Each path written, with its index in `infos`.
+    written: HashMap<StorePath, usize>,
+    writer: Option<Writer>,
 }
 
 impl TextBatch {
     /// Writes `file` into the store (unless it is valid or already in this
-    /// batch) and returns its path.
+    /// batch) and returns its path. The write itself may still be under
+    /// way when this returns; an error it meets is reported by
+    /// [`wait_written`](TextBatch::wait_written) or
+    /// [`commit`](TextBatch::commit).
     pub fn write(
         &mut self,
         store: &mut LocalStore,
         file: &TextFile,
     ) -> Result<StorePath, LocalStoreError> {
         let path = file.store_path(store.store_dir())?;
-        if self.written.contains(&path) {
+        if self.written.contains_key(&path) {
             return Ok(path);
         }
         // The shared GC lock is held while the root is recorded, so a
@@ -105,24 +118,11 @@ impl TextBatch {
         if store.is_valid(&path)? {
             return Ok(path);
         }
-        // No per-path lock, unlike other adds: the file is complete before
-        // it is renamed into place, a rename replaces a regular file
-        // atomically, and a racing writer of the same path writes the same
-        // bytes. Skipping the lock file spares a file creation and deletion
-        // per `.drv`, which dominates instantiating large package sets.
-        let target = store.real_path(&path);
-        write_text(&target, &file.contents)?;
-        let mut hasher = Hasher::new(HashAlgo::Sha256);
-        let node = NarNode::Regular {
-            executable: false,
-            contents: file.contents.clone(),
-        };
-        let nar_size = node
-            .write_nar(&mut hasher)
-            .map_err(|e| LocalStoreError::io("hashing", &target, e))?;
+        let (nar_hash, nar_size) = nar::hash_regular_file(&file.contents, false, HashAlgo::Sha256);
+        self.written.insert(path.clone(), self.infos.len());
         self.infos.push(PathInfo {
             path: path.clone(),
-            nar_hash: hasher.finalize(),
+            nar_hash,
             nar_size,
             references: file.references.clone(),
             deriver: None,
@@ -134,26 +134,47 @@ impl TextBatch {
                 &file.contents,
             ))),
         });
-        self.written.insert(path.clone());
+        let writer = self
+            .writer
+            .get_or_insert_with(|| Writer::start(store.gc_lock_path()));
+        let job = (store.real_path(&path), file.contents.clone());
+        if let Err(mpsc::SendError((target, contents))) = writer.files.send(job) {
+            // A writer stops only at an error: report it now.
+            self.wait_written()?;
+            write_text(&target, &contents)?;
+        }
         Ok(path)
     }
 
     /// Whether `path` was written by this batch (and is not registered yet).
     pub fn contains(&self, path: &StorePath) -> bool {
-        self.written.contains(path)
+        self.written.contains_key(path)
     }
 
     /// The references of a path written by this batch.
     pub fn references(&self, path: &StorePath) -> Option<&BTreeSet<StorePath>> {
-        self.infos
-            .iter()
-            .find(|info| &info.path == path)
-            .map(|info| &info.references)
+        let index = *self.written.get(path)?;
+        self.infos.get(index).map(|info| &info.references)
+    }
+
+    /// Returns once every file written so far is in place, or with the
+    /// first error writing one of them met.
+    pub fn wait_written(&mut self) -> Result<(), LocalStoreError> {
+        match self.writer.take() {
+            Some(writer) => writer.finish(),
+            None => Ok(()),
+        }
     }
 
     /// Flushes every file written to disk, then registers them all in one
-    /// transaction.
+    /// transaction. If a file could not be written, nothing is registered.
     pub fn commit(&mut self, store: &mut LocalStore) -> Result<(), LocalStoreError> {
+        let written = self.wait_written();
+        if written.is_err() {
+            self.infos.clear();
+            self.written.clear();
+        }
+        written?;
         if self.infos.is_empty() {
             return Ok(());
         }
@@ -171,6 +192,48 @@ impl TextBatch {
     }
 }
 
+/// The thread that writes a batch's files, in the order they were sent.
+/// After its first error it writes nothing more and reports that error.
+#[derive(Debug)]
+struct Writer {
+    files: mpsc::Sender<(PathBuf, Vec<u8>)>,
+    thread: thread::JoinHandle<Result<(), LocalStoreError>>,
+}
+
+impl Writer {
+    fn start(gc_lock_path: PathBuf) -> Writer {
+        let (files, received) = mpsc::channel::<(PathBuf, Vec<u8>)>();
+        let thread = thread::spawn(move || {
+            let gc_lock = super::lock::open_lock_file(&gc_lock_path)?;
+            let locking = |e| LocalStoreError::io("locking", &gc_lock_path, e);
+            // Stops at the first error: the sender sees the channel closed
+            // and `finish` reports it.
+            while let Ok(first) = received.recv() {
+                // The GC lock is held shared while files are written, as
+                // every add holds it: a collection would take a temporary
+                // file for garbage. It is let go whenever the queue runs
+                // dry, so a collection waits at most for one burst.
+                gc_lock.lock_shared().map_err(locking)?;
+                let mut next = Some(first);
+                while let Some((target, contents)) = next {
+                    write_text(&target, &contents)?;
+                    next = received.try_recv().ok();
+                }
+                gc_lock.unlock().map_err(locking)?;
+            }
+            Ok(())
+        });
+        Writer { files, thread }
+    }
+
+    fn finish(self) -> Result<(), LocalStoreError> {
+        drop(self.files);
+        self.thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+}
+
 /// Writes `contents` to `target` through a temporary file (named for this
 /// process, so concurrent writers never share one) renamed into place,
 /// read-only with mtime 1 as every store file. A leftover regular file at
@@ -185,7 +248,7 @@ fn write_text(target: &std::path::Path, contents: &[u8]) -> Result<(), LocalStor
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    let temp = std::path::PathBuf::from(temp_name);
+    let temp = PathBuf::from(temp_name);
     let create = || {
         fs::OpenOptions::new()
             .write(true)

@@ -83,10 +83,51 @@ pub fn hash_path_filtered(
     }
 }
 
+/// The hash and size of the NAR of a single regular file holding
+/// `contents`, without building the archive: what a store path made from
+/// bytes in memory (a `.drv`, `builtins.toFile`) records as its NAR hash.
+pub fn hash_regular_file(contents: &[u8], executable: bool, algo: HashAlgo) -> (Hash, u64) {
+    let mut sink = CountingHasher {
+        hasher: Hasher::new(algo),
+        count: 0,
+    };
+    let encode = |sink: &mut CountingHasher| {
+        let mut encoder = super::encode::Encoder::new(sink);
+        let len = contents.len() as u64;
+        encoder.str(super::MAGIC)?;
+        encoder.regular_header(executable, len)?;
+        encoder.contents_chunk(contents)?;
+        encoder.regular_footer(len)?;
+        encoder.finish()
+    };
+    // Writing into a hasher cannot fail.
+    let encoded = encode(&mut sink);
+    debug_assert!(encoded.is_ok(), "hashing a NAR in memory failed");
+    (sink.hasher.finalize(), sink.count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nar::dump_path;
+    use crate::nar::{NarNode, dump_path};
+
+    #[test]
+    fn a_regular_file_hashes_as_its_nar() {
+        for executable in [false, true] {
+            for contents in [&b""[..], b"abc", b"exactly8", &[7u8; 1000]] {
+                let node = NarNode::Regular {
+                    executable,
+                    contents: contents.to_vec(),
+                };
+                let mut nar = Vec::new();
+                let size = node.write_nar(&mut nar).unwrap();
+                assert_eq!(
+                    hash_regular_file(contents, executable, HashAlgo::Sha256),
+                    (Hash::of(HashAlgo::Sha256, &nar), size)
+                );
+            }
+        }
+    }
 
     #[test]
     fn flat_and_recursive() {
