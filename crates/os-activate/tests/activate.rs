@@ -269,7 +269,7 @@ fn switch_change_and_rollback() {
         ),
     )
     .unwrap();
-    let second = build(&root_dir, changed);
+    let second = build(&root_dir, changed.clone());
     // httpd changed: stopped and started; cleanup is gone: stopped.
     let dry = activate::apply(&root, &second, Action::DryActivate).unwrap();
     let units = dry.units.unwrap();
@@ -363,6 +363,39 @@ fn switch_change_and_rollback() {
     assert!(
         line(&passwd, "carol").starts_with("carol:x:1002:"),
         "{passwd}"
+    );
+
+    // Only httpd's reload triggers change: it is reloaded, nothing else
+    // is stopped, started or restarted.
+    let reloading = dir.path().join("reloading.nix");
+    std::fs::write(
+        &reloading,
+        format!(
+            "{{ ... }}: {{ imports = [ {} ]; systemd.services.httpd.reloadTriggers = [ \"v2\" ]; }}",
+            changed.display()
+        ),
+    )
+    .unwrap();
+    let third = build(&root_dir, reloading);
+    let mut recorder = Recorder {
+        etc_static: root_dir.join("etc/static"),
+        calls: Vec::new(),
+    };
+    let report = activate::apply_with(&root, &third, Action::Switch, &mut recorder).unwrap();
+    assert_eq!(report.generation, Some(3));
+    let units = report.units.unwrap();
+    assert_eq!(names(&units.reload), ["httpd.service"]);
+    assert!(
+        units.stop.is_empty() && units.start.is_empty() && units.restart.is_empty(),
+        "{units:?}"
+    );
+    let static_third = std::fs::read_link(root_dir.join("etc/static")).unwrap();
+    assert_eq!(
+        recorder.calls,
+        [
+            ("daemon-reload".to_owned(), static_third.clone()),
+            ("reload httpd.service".to_owned(), static_third),
+        ]
     );
 }
 

@@ -250,3 +250,88 @@ fn the_embedded_library_gives_the_same_system() {
         instantiate(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nix"), "b")
     );
 }
+
+/// With `-I nixpkgs=DIR`, modules get `import <nixpkgs> { }` as `pkgs`
+/// without naming a package set; Nix instantiates the same toplevel.
+#[test]
+fn pkgs_is_nixpkgs_from_the_search_path() {
+    let Some(oracle) = Oracle::require("os-activate::pkgs_is_nixpkgs_from_the_search_path") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let nixpkgs = dir.path().join("nixpkgs");
+    std::fs::create_dir_all(&nixpkgs).unwrap();
+    std::fs::write(
+        nixpkgs.join("default.nix"),
+        r#"{ system ? builtins.currentSystem, ... }: {
+  hello = derivation {
+    name = "hello-from-the-search-path";
+    inherit system;
+    builder = "/bin/sh";
+    args = [ "-c" "mkdir -p $out/bin" ];
+  };
+}
+"#,
+    )
+    .unwrap();
+    let configuration = dir.path().join("configuration.nix");
+    std::fs::write(
+        &configuration,
+        r#"{ pkgs, ... }: {
+  networking.hostName = "searched";
+  environment.systemPackages = [ pkgs.hello ];
+}
+"#,
+    )
+    .unwrap();
+    let instantiate = |search_path: Vec<cairn_eval::SearchPathEntry>, store: &str| {
+        let spec = SystemSpec {
+            search_path,
+            ..spec(configuration.clone())
+        };
+        let store = LocalEvalStore::new(LocalStoreConfig::chroot(dir.path().join(store)));
+        system::instantiate(&spec, Box::new(store))
+    };
+
+    // Without nixpkgs there is no `pkgs` to take `hello` from.
+    let text = instantiate(Vec::new(), "without").unwrap_err().to_string();
+    assert!(text.contains("nixpkgs.pkgs"), "{text}");
+
+    let ours = instantiate(
+        vec![cairn_eval::SearchPathEntry {
+            prefix: Some("nixpkgs".into()),
+            path: nixpkgs.clone(),
+        }],
+        "cairn",
+    )
+    .unwrap();
+    let expr = format!(
+        "(import <cairn/system.nix> {{ configuration = {}; }}).toplevel",
+        configuration.display()
+    );
+    let out = oracle.run_ok(
+        oracle
+            .command("nix-instantiate")
+            .arg("--store")
+            .arg(dir.path().join("nix"))
+            .arg("-I")
+            .arg(format!("cairn={}", system::default_nix_dir().display()))
+            .arg("-I")
+            .arg(format!("nixpkgs={}", nixpkgs.display()))
+            .args(["-E", &expr]),
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap().trim(),
+        format!("/nix/store/{}", ours.drv)
+    );
+    // The package came from the search path: its `.drv` is in the store.
+    let drvs: Vec<String> = std::fs::read_dir(dir.path().join("cairn/nix/store"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        drvs.iter()
+            .any(|n| n.ends_with("-hello-from-the-search-path.drv")),
+        "{drvs:?}"
+    );
+}
