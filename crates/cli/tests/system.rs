@@ -91,36 +91,54 @@ fn build_switch_refuse_bad_and_roll_back() {
             .contains("alice:x:1000:")
     );
 
-    // A type error: nothing is switched.
-    let bad = dir.path().join("bad.nix");
-    std::fs::write(
-        &bad,
-        format!(
-            "{{ ... }}: {{ imports = [ {} ]; networking.hostName = 42; }}",
-            sample()
-        ),
-    )
-    .unwrap();
+    // A type error, a failing assertion and an evaluation error: each is
+    // reported (the errors with the file at fault; an assertion, as in
+    // NixOS, by its message) and nothing is switched.
     let etc_before = std::fs::read_link(root.join("etc/static")).unwrap();
-    let out = cairn(&[
-        "system",
-        "switch",
-        "-c",
-        bad.to_str().unwrap(),
-        "--root",
-        root_s,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("networking.hostName") && stderr.contains("bad.nix"),
-        "{stderr}"
-    );
-    assert_eq!(profile_link(&root), Path::new("system-1-link"));
-    assert_eq!(
-        std::fs::read_link(root.join("etc/static")).unwrap(),
-        etc_before
-    );
+    let bad_configurations = [
+        (
+            "type-error",
+            "networking.hostName = 42;",
+            &["networking.hostName", "type-error.nix"][..],
+        ),
+        (
+            "assertion",
+            "assertions = [ { assertion = false; message = \"the disk is too small\"; } ];",
+            &["Failed assertions", "the disk is too small"],
+        ),
+        (
+            "eval-error",
+            "environment.etc.broken.text = throw \"no text today\";",
+            &["no text today", "eval-error.nix"],
+        ),
+    ];
+    for (name, definition, expected) in bad_configurations {
+        let bad = dir.path().join(format!("{name}.nix"));
+        std::fs::write(
+            &bad,
+            format!("{{ ... }}: {{ imports = [ {} ]; {definition} }}", sample()),
+        )
+        .unwrap();
+        let out = cairn(&[
+            "system",
+            "switch",
+            "-c",
+            bad.to_str().unwrap(),
+            "--root",
+            root_s,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for text in expected {
+            assert!(stderr.contains(text), "{name}: no {text:?} in {stderr}");
+        }
+        assert_eq!(profile_link(&root), Path::new("system-1-link"), "{name}");
+        assert_eq!(
+            std::fs::read_link(root.join("etc/static")).unwrap(),
+            etc_before,
+            "{name}"
+        );
+    }
 
     // A second generation, then back to the first.
     let changed = dir.path().join("changed.nix");

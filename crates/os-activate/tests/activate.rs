@@ -264,13 +264,15 @@ fn switch_change_and_rollback() {
             "{{ lib, ... }}: {{ imports = [ {} ]; users.users.carol.isNormalUser = true; \
              environment.etc.motd.enable = lib.mkForce false; environment.etc.\"new/file\".text = \"new\"; \
              systemd.services.httpd.serviceConfig.Restart = lib.mkForce \"on-failure\"; \
-             systemd.services.cleanup.enable = false; }}",
+             systemd.services.cleanup.enable = false; \
+             systemd.services.idle = {{ wantedBy = [ \"multi-user.target\" ]; script = \"sleep 1000\"; }}; }}",
             sample().display()
         ),
     )
     .unwrap();
     let second = build(&root_dir, changed.clone());
-    // httpd changed: stopped and started; cleanup is gone: stopped.
+    // httpd changed: stopped and started; cleanup is gone: stopped; idle
+    // is new: started.
     let dry = activate::apply(&root, &second, Action::DryActivate).unwrap();
     let units = dry.units.unwrap();
     let names = |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>();
@@ -278,7 +280,7 @@ fn switch_change_and_rollback() {
         names(&units.stop),
         ["cleanup.service", "cleanup.timer", "httpd.service"]
     );
-    assert_eq!(names(&units.start), ["httpd.service"]);
+    assert_eq!(names(&units.start), ["httpd.service", "idle.service"]);
     assert!(units.reload.is_empty() && units.restart.is_empty());
     assert_ne!(second, first);
     let static_before = std::fs::read_link(root_dir.join("etc/static")).unwrap();
@@ -299,7 +301,10 @@ fn switch_change_and_rollback() {
                 static_before.clone()
             ),
             ("daemon-reload".to_owned(), static_after.clone()),
-            ("start httpd.service".to_owned(), static_after.clone()),
+            (
+                "start httpd.service idle.service".to_owned(),
+                static_after.clone()
+            ),
         ]
     );
     assert!(
@@ -365,8 +370,8 @@ fn switch_change_and_rollback() {
         "{passwd}"
     );
 
-    // Only httpd's reload triggers change: it is reloaded, nothing else
-    // is stopped, started or restarted.
+    // Only httpd's reload triggers change: it is reloaded, and idle,
+    // unchanged, is left alone.
     let reloading = dir.path().join("reloading.nix");
     std::fs::write(
         &reloading,
