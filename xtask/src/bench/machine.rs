@@ -26,3 +26,50 @@ pub fn describe() -> String {
         kernel.trim()
     )
 }
+
+/// The type of the filesystem `dir` is on, and whether an ext4 one has a
+/// journal (without one, creating files right after deleting many is
+/// slow, which dominates the store workloads' times).
+pub fn filesystem(dir: &std::path::Path) -> String {
+    let Ok(dir) = std::fs::canonicalize(dir) else {
+        return "unknown filesystem".to_owned();
+    };
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    // The mount point that is the longest prefix of `dir`.
+    let mount = mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let device = fields.next()?;
+            let point = fields.next()?;
+            let kind = fields.next()?;
+            dir.starts_with(point).then_some((device, point, kind))
+        })
+        .max_by_key(|(_, point, _)| point.len());
+    let Some((device, point, kind)) = mount else {
+        return "unknown filesystem".to_owned();
+    };
+    let journal = match kind {
+        "ext4" => match ext4_has_journal(device) {
+            Some(true) => ", with a journal",
+            Some(false) => ", without a journal",
+            None => "",
+        },
+        _ => "",
+    };
+    format!("{kind}{journal} on {device}, mounted at {point}")
+}
+
+/// Whether the ext4 filesystem on `device` has a journal: the kernel lists
+/// each running journal under /proc/fs/jbd2 as `<device>-<inode>`.
+fn ext4_has_journal(device: &str) -> Option<bool> {
+    let name = device.rsplit('/').next()?;
+    let journals = std::fs::read_dir("/proc/fs/jbd2").ok()?;
+    let prefix = format!("{name}-");
+    Some(journals.flatten().any(|journal| {
+        journal
+            .file_name()
+            .to_str()
+            .is_some_and(|journal| journal.starts_with(&prefix))
+    }))
+}

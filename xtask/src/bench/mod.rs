@@ -41,6 +41,11 @@ pub struct Options {
     /// The cairn binary to time (default: build `target/release/cairn`).
     #[arg(long)]
     cairn: Option<PathBuf>,
+    /// The directory workloads make their files and stores in (default:
+    /// the system's temporary directory). Store-heavy workloads measure
+    /// its filesystem as much as either program.
+    #[arg(long)]
+    scratch: Option<PathBuf>,
 }
 
 pub fn run(options: &Options) -> anyhow::Result<()> {
@@ -59,7 +64,11 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => build_release_cairn()?,
     };
-    let scratch = tempfile::Builder::new().prefix("cairn-bench-").tempdir()?;
+    let scratch_parent = options.scratch.clone().unwrap_or_else(std::env::temp_dir);
+    let scratch = tempfile::Builder::new()
+        .prefix("cairn-bench-")
+        .tempdir_in(&scratch_parent)
+        .with_context(|| format!("making a scratch directory in {}", scratch_parent.display()))?;
 
     println!("machine: {}", machine::describe());
     println!(
@@ -70,6 +79,11 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     println!(
         "nix:     {}",
         version_of(Command::new("nix-instantiate").arg("--version"))
+    );
+    println!(
+        "scratch: {} ({})",
+        scratch_parent.display(),
+        machine::filesystem(&scratch_parent)
     );
     println!(
         "runs:    {} timed (+{} warm-up) per side, alternating",
