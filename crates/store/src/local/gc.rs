@@ -20,7 +20,7 @@
 //! shared while registering a temporary root, as Nix does, so a path added
 //! meanwhile is never collected.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -257,7 +257,15 @@ impl LocalStore {
             self.delete_batch(&batch)?;
         }
         if !options.dry_run {
-            self.remove_invalid_entries()?;
+            // Nobody registers a path while the exclusive GC lock is held:
+            // what is valid now is what the graph had, less what went.
+            let deleted: HashSet<&StorePath> = report.dead.iter().collect();
+            let valid: HashSet<&StorePath> = graph
+                .paths
+                .keys()
+                .filter(|path| !deleted.contains(path))
+                .collect();
+            self.remove_invalid_entries(&valid)?;
             self.remove_unreferenced_links()?;
         }
         Ok(report)
@@ -316,12 +324,14 @@ impl LocalStore {
     /// is gone. Spared: other names that are no store path (dot files, lock
     /// files), paths some process holds a temporary root on, and paths
     /// whose lock someone holds (being built or added).
-    /// Called under the exclusive GC lock.
-    fn remove_invalid_entries(&mut self) -> Result<(), LocalStoreError> {
-        let in_use: std::collections::HashSet<String> =
-            temproots::read_all(&self.state_dir.join("temproots"))?
-                .into_iter()
-                .collect();
+    /// Called under the exclusive GC lock, with the paths that are valid.
+    fn remove_invalid_entries(
+        &mut self,
+        valid: &HashSet<&StorePath>,
+    ) -> Result<(), LocalStoreError> {
+        let in_use: HashSet<String> = temproots::read_all(&self.state_dir.join("temproots"))?
+            .into_iter()
+            .collect();
         let dir = self.real_store_dir.clone();
         let entries = fs::read_dir(&dir).map_err(|e| LocalStoreError::io("reading", &dir, e))?;
         for entry in entries {
@@ -341,7 +351,7 @@ impl LocalStore {
             else {
                 continue;
             };
-            if self.is_valid(&path)? || in_use.contains(&self.store_dir().display_path(&path)) {
+            if valid.contains(&path) || in_use.contains(&self.store_dir().display_path(&path)) {
                 continue;
             }
             let target = entry.path();
