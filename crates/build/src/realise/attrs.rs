@@ -63,6 +63,10 @@ fn write_json(value: &Value, out: &mut String) {
     }
 }
 
+/// A JSON string escaped as nlohmann's library does, which is how Nix
+/// writes `.attrs.json`. It differs from `builtins.toJSON` (cairn-eval's
+/// `json` module), which spells backspace and form feed `\u0008` and
+/// `\u000c`.
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
