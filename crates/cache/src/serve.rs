@@ -54,7 +54,11 @@ impl Default for ServeOptions {
         ServeOptions {
             secret_key: None,
             priority: None,
-            max_concurrent: 256,
+            // Each worker is a thread with its own stack and allocator
+            // state; 64 keep the local disk and network busy, and more
+            // showed only as memory (1.6 to 1.7 times the peak with 256 in
+            // `tests/serve_load.rs`).
+            max_concurrent: 64,
             max_store_handles: 8,
         }
     }
@@ -391,7 +395,11 @@ impl Shared {
         } else {
             stream_nar(real_path, &info.path)?
         };
-        let mut response = Response::new(StatusCode(200), Vec::new(), body, Some(len), None);
+        // Never chunked (tiny_http chunks bodies of 32 KiB and more by
+        // default): the length is known, and with `Content-Length` a
+        // client tells a truncated NAR from a whole one before hashing.
+        let mut response = Response::new(StatusCode(200), Vec::new(), body, Some(len), None)
+            .with_chunked_threshold(usize::MAX);
         if let Some(h) = header("Content-Type", "application/x-nix-nar") {
             response.add_header(h);
         }

@@ -24,6 +24,8 @@ const PATHS: usize = 1000;
 /// both mean something (about 64 MiB of NAR in all).
 const LARGE_EVERY: usize = 10;
 const LARGE_BYTES: usize = 640 << 10;
+/// Paths added to the store at once at setup.
+const BATCH: usize = 50;
 
 /// Builds the closure in `{dir}/source` and writes its top path to
 /// `{dir}/top`. Path `i` refers to paths `i - 1` and `i / 2`, so the top
@@ -35,7 +37,7 @@ pub fn setup(dir: &Path) -> anyhow::Result<()> {
         ..LocalStoreConfig::chroot(&root)
     })?;
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut files: Vec<TextFile> = Vec::with_capacity(PATHS);
+    let mut files: Vec<TextFile> = Vec::with_capacity(BATCH);
     let mut paths: Vec<StorePath> = Vec::with_capacity(PATHS);
     for i in 0..PATHS {
         let len = if i % LARGE_EVERY == LARGE_EVERY - 1 {
@@ -65,8 +67,13 @@ pub fn setup(dir: &Path) -> anyhow::Result<()> {
         };
         paths.push(file.store_path(store.store_dir())?);
         files.push(file);
+        // Added in batches, so this process never holds the whole 64 MiB:
+        // the peak RSS of a timed child includes ours (see `runner`).
+        if files.len() == BATCH || i == PATHS - 1 {
+            store.add_texts(&files)?;
+            files.clear();
+        }
     }
-    store.add_texts(&files)?;
     let top = paths.last().context("an empty closure")?;
     std::fs::write(dir.join("top"), store.store_dir().display_path(top))?;
     drop(store);

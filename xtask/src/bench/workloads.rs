@@ -32,6 +32,7 @@ pub struct Workload {
 #[derive(Default)]
 pub struct Started {
     /// A process the runs need, stopped when this is dropped.
+    #[allow(dead_code)] // held, never read: dropping it stops the process
     pub server: Option<Background>,
     /// Names (`{url}`) and their values, expanded in both sides' arguments.
     pub vars: Vec<(&'static str, String)>,
