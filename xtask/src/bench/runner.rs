@@ -157,7 +157,10 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, u64)> {
             return Err(error).context("waiting for the timed process");
         }
     }
-    // ru_maxrss is in KiB on Linux.
+    // ru_maxrss is in KiB on Linux. It includes this process's own peak:
+    // the child is spawned sharing our memory until it execs, and exec
+    // folds the old memory's high-water mark into the child's. Setups keep
+    // this process small (`copy_from` adds its store in batches).
     Ok((status, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
 }
 
