@@ -308,11 +308,13 @@ impl Substituters {
                 let result = self.lookup(&path, &store_dir);
                 let mut s = lock();
                 s.in_flight -= 1;
+                let mut new = 0;
                 match result {
                     Ok(choice) => {
                         for reference in &choice.info.references {
                             if !valid.contains(reference) && s.seen.insert(reference.clone()) {
                                 s.todo.push(reference.clone());
+                                new += 1;
                             }
                         }
                         s.found.insert(path, choice);
@@ -321,8 +323,18 @@ impl Substituters {
                         s.failure.get_or_insert(error);
                     }
                 }
+                let finished = s.failure.is_some() || (s.todo.is_empty() && s.in_flight == 0);
                 drop(s);
-                wake.notify_all();
+                // Wake one waiter per new path (this worker takes one
+                // itself), or all of them to end; waking every waiter
+                // after each lookup costs a context switch per idle worker.
+                if finished {
+                    wake.notify_all();
+                } else {
+                    for _ in 1..new {
+                        wake.notify_one();
+                    }
+                }
             }
         };
         std::thread::scope(|scope| {

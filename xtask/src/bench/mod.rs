@@ -12,6 +12,7 @@
 //! the version Debian ships does not record memory; `wait4` gives the peak
 //! RSS of exactly the child we started.
 
+mod copy_from;
 mod machine;
 mod runner;
 mod workloads;
@@ -22,7 +23,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 use runner::{Invocation, Summary};
-use workloads::Workload;
+use workloads::{Volume, Workload};
 
 /// Options of `cargo xtask bench-vs-nix`.
 #[derive(Debug, clap::Args)]
@@ -99,11 +100,18 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         std::fs::create_dir_all(&dir)?;
         (workload.setup)(&dir)
             .with_context(|| format!("preparing workload `{}`", workload.name))?;
-        let cairn_run = Invocation::cairn(&cairn, workload, &dir);
-        let nix_run = Invocation::nix(workload, &dir);
+        let started = (workload.start)(&dir, &cairn)
+            .with_context(|| format!("starting workload `{}`", workload.name))?;
+        let cairn_run = Invocation::cairn(&cairn, workload, &dir, &started.vars);
+        let nix_run = Invocation::nix(workload, &dir, &started.vars);
         let (ours, theirs) = runner::compare(&cairn_run, &nix_run, options.warmup, options.runs)
             .with_context(|| format!("running workload `{}`", workload.name))?;
         print_row(workload.name, &ours, &theirs);
+        if let Some(volume) = started.volume {
+            print_rates(volume, &ours, &theirs);
+        }
+        // Stops the workload's server, if any.
+        drop(started);
     }
     Ok(())
 }
@@ -135,6 +143,27 @@ fn print_row(name: &str, ours: &Summary, theirs: &Summary) {
         runner::format_kib(ours.median_peak_kib),
         runner::format_kib(theirs.median_peak_kib),
         mem_ratio,
+    );
+}
+
+/// What one run moved per second, from the median times: NAR MiB/s and
+/// store paths/s of each side.
+fn print_rates(volume: Volume, ours: &Summary, theirs: &Summary) {
+    let rate = |summary: &Summary| {
+        let secs = summary.median_wall.as_secs_f64().max(f64::MIN_POSITIVE);
+        format!(
+            "{:.1} MiB/s, {:.0} paths/s",
+            volume.bytes as f64 / (1024.0 * 1024.0) / secs,
+            volume.paths as f64 / secs
+        )
+    };
+    println!(
+        "{:<16} {} paths, {:.1} MiB of NAR per run; cairn {}; nix {}",
+        "",
+        volume.paths,
+        volume.bytes as f64 / (1024.0 * 1024.0),
+        rate(ours),
+        rate(theirs),
     );
 }
 
@@ -170,7 +199,11 @@ fn version_of(command: &mut Command) -> String {
     }
 }
 
-/// Replaces `{dir}` in a workload's argument with the workload's directory.
-fn expand(argument: &str, dir: &Path) -> String {
-    argument.replace("{dir}", &dir.to_string_lossy())
+/// Replaces `{dir}` in a workload's argument with the workload's directory,
+/// and each name of `vars` with its value.
+fn expand(argument: &str, dir: &Path, vars: &[(&str, String)]) -> String {
+    vars.iter().fold(
+        argument.replace("{dir}", &dir.to_string_lossy()),
+        |text, (name, value)| text.replace(name, value),
+    )
 }

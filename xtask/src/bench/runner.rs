@@ -20,13 +20,18 @@ pub struct Invocation {
 }
 
 impl Invocation {
-    pub fn cairn(cairn: &Path, workload: &Workload, dir: &Path) -> Invocation {
+    pub fn cairn(
+        cairn: &Path,
+        workload: &Workload,
+        dir: &Path,
+        vars: &[(&str, String)],
+    ) -> Invocation {
         Invocation {
             program: cairn.to_path_buf(),
             args: workload
                 .cairn
                 .iter()
-                .map(|a| expand(a, dir).into())
+                .map(|a| expand(a, dir, vars).into())
                 .collect(),
             dir: dir.to_path_buf(),
             reset: workload.reset,
@@ -34,14 +39,14 @@ impl Invocation {
         }
     }
 
-    pub fn nix(workload: &Workload, dir: &Path) -> Invocation {
+    pub fn nix(workload: &Workload, dir: &Path, vars: &[(&str, String)]) -> Invocation {
         let (program, args) = workload
             .nix
             .split_first()
             .map_or(("nix", &[][..]), |(p, a)| (*p, a));
         Invocation {
             program: PathBuf::from(program),
-            args: args.iter().map(|a| expand(a, dir).into()).collect(),
+            args: args.iter().map(|a| expand(a, dir, vars).into()).collect(),
             dir: dir.to_path_buf(),
             reset: workload.reset,
             nix_side: true,
@@ -152,7 +157,10 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, u64)> {
             return Err(error).context("waiting for the timed process");
         }
     }
-    // ru_maxrss is in KiB on Linux.
+    // ru_maxrss is in KiB on Linux. It includes this process's own peak:
+    // the child is spawned sharing our memory until it execs, and exec
+    // folds the old memory's high-water mark into the child's. Setups keep
+    // this process small (`copy_from` adds its store in batches).
     Ok((status, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
 }
 

@@ -2,6 +2,9 @@
 //! (store, evaluator, derivations, builds, caches, GC) here.
 
 use std::path::Path;
+use std::process::Child;
+
+use super::copy_from;
 
 /// One side-by-side comparison.
 pub struct Workload {
@@ -14,14 +17,61 @@ pub struct Workload {
     /// Runs before every timed or warm-up run of either side, untimed
     /// (for example to empty a store that the previous run filled).
     pub reset: fn(&Path) -> anyhow::Result<()>,
-    /// cairn's arguments; `{dir}` stands for the workload's directory.
+    /// Runs once after `setup`, given the cairn binary: starts what the
+    /// runs need while they last (a server) and names values for the
+    /// arguments.
+    pub start: fn(&Path, &Path) -> anyhow::Result<Started>,
+    /// cairn's arguments; `{dir}` stands for the workload's directory, and
+    /// the names `start` gives for their values.
     pub cairn: &'static [&'static str],
-    /// Nix's program and arguments; `{dir}` as above.
+    /// Nix's program and arguments; `{dir}` and the names as above.
     pub nix: &'static [&'static str],
+}
+
+/// What a workload's `start` prepared for its runs.
+#[derive(Default)]
+pub struct Started {
+    /// A process the runs need, stopped when this is dropped.
+    #[allow(dead_code)] // held, never read: dropping it stops the process
+    pub server: Option<Background>,
+    /// Names (`{url}`) and their values, expanded in both sides' arguments.
+    pub vars: Vec<(&'static str, String)>,
+    /// What one run transfers, to report rates.
+    pub volume: Option<Volume>,
+}
+
+/// The amount of data one run moves.
+#[derive(Debug, Clone, Copy)]
+pub struct Volume {
+    /// NAR bytes.
+    pub bytes: u64,
+    /// Store paths.
+    pub paths: usize,
+}
+
+/// A child process that lives as long as this value: killed and reaped on
+/// drop, so an error in the middle of a workload leaves no server behind.
+pub struct Background(Child);
+
+impl Background {
+    pub fn new(child: Child) -> Background {
+        Background(child)
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn nothing(_: &Path) -> anyhow::Result<()> {
     Ok(())
+}
+
+fn nothing_started(_: &Path, _: &Path) -> anyhow::Result<Started> {
+    Ok(Started::default())
 }
 
 /// Every workload, in the order they run.
@@ -32,6 +82,7 @@ pub fn all() -> Vec<Workload> {
             about: "start, print the version, exit: `cairn --version` vs `nix-instantiate --version`",
             setup: nothing,
             reset: nothing,
+            start: nothing_started,
             cairn: &["--version"],
             nix: &["nix-instantiate", "--version"],
         },
@@ -40,6 +91,7 @@ pub fn all() -> Vec<Workload> {
             about: "SHA-256 of the NAR of a 500 MiB tree of 5,000 files: `cairn store hash-path` vs `nix-hash`",
             setup: large_tree,
             reset: nothing,
+            start: nothing_started,
             cairn: &["store", "hash-path", "--type", "sha256", "{dir}/tree"],
             nix: &["nix-hash", "--type", "sha256", "{dir}/tree"],
         },
@@ -48,6 +100,7 @@ pub fn all() -> Vec<Workload> {
             about: "add a 500 MiB tree of 5,000 files to a fresh store: `cairn store add` vs `nix-store --add`",
             setup: large_tree,
             reset: fresh_stores,
+            start: nothing_started,
             cairn: &["--store", "{dir}/cairn-store", "store", "add", "{dir}/tree"],
             nix: &[
                 "nix-store",
@@ -62,6 +115,7 @@ pub fn all() -> Vec<Workload> {
             about: "write the .drv files of 5,000 interdependent derivations to a fresh store: `cairn instantiate` vs `nix-instantiate`",
             setup: derivation_graph,
             reset: fresh_stores,
+            start: nothing_started,
             cairn: &[
                 "--store",
                 "{dir}/cairn-store",
@@ -80,6 +134,7 @@ pub fn all() -> Vec<Workload> {
             about: "build 500 trivial derivations, each needing the previous: `cairn build -j 2` vs `nix-store -r -j 2`",
             setup: chain_500,
             reset: unbuilt_stores,
+            start: nothing_started,
             cairn: &[
                 "--store",
                 "{dir}/cairn-store",
@@ -106,6 +161,7 @@ pub fn all() -> Vec<Workload> {
             about: "build 500 independent trivial derivations and one that needs them all: `cairn build -j 2` vs `nix-store -r -j 2`",
             setup: wide_500,
             reset: unbuilt_stores,
+            start: nothing_started,
             cairn: &[
                 "--store",
                 "{dir}/cairn-store",
@@ -132,6 +188,7 @@ pub fn all() -> Vec<Workload> {
             about: "evaluator: naive Fibonacci of 30 (1.6 million calls): `cairn eval --strict` vs `nix-instantiate --eval --strict`",
             setup: eval_fib30,
             reset: nothing,
+            start: nothing_started,
             cairn: &["eval", "--strict", "{dir}/fib30.nix"],
             nix: &["nix-instantiate", "--eval", "--strict", "{dir}/fib30.nix"],
         },
@@ -140,6 +197,7 @@ pub fn all() -> Vec<Workload> {
             about: "evaluator: build, update, map and sum a 200,000-attribute set: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
             setup: eval_attrs200k,
             reset: nothing,
+            start: nothing_started,
             cairn: &["eval", "--strict", "{dir}/attrs200k.nix"],
             nix: &[
                 "nix-instantiate",
@@ -153,6 +211,7 @@ pub fn all() -> Vec<Workload> {
             about: "evaluator: replaceStrings, split, toJSON and fromJSON over 200,000 strings: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
             setup: eval_strings200k,
             reset: nothing,
+            start: nothing_started,
             cairn: &["eval", "--strict", "{dir}/strings200k.nix"],
             nix: &[
                 "nix-instantiate",
@@ -166,6 +225,7 @@ pub fn all() -> Vec<Workload> {
             about: "evaluator: a 60-overlay fixpoint over a 10,000-package set: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
             setup: eval_overlays60,
             reset: nothing,
+            start: nothing_started,
             cairn: &["eval", "--strict", "{dir}/overlays60.nix"],
             nix: &[
                 "nix-instantiate",
@@ -179,6 +239,7 @@ pub fn all() -> Vec<Workload> {
             about: "evaluator: sort 200,000 integers with a Nix comparator, then a 200,000-key genericClosure: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
             setup: eval_sort200k,
             reset: nothing,
+            start: nothing_started,
             cairn: &["eval", "--strict", "{dir}/sort200k.nix"],
             nix: &[
                 "nix-instantiate",
@@ -192,6 +253,7 @@ pub fn all() -> Vec<Workload> {
             about: "evaluator: foldl' (+) over a list of 10^6 integers: `cairn eval --strict` vs `nix-instantiate --eval --strict`",
             setup: eval_foldl1e6,
             reset: nothing,
+            start: nothing_started,
             cairn: &["eval", "--strict", "{dir}/foldl1e6.nix"],
             nix: &[
                 "nix-instantiate",
@@ -207,6 +269,7 @@ pub fn all() -> Vec<Workload> {
             // The store is kept: the warm-up run builds, timed runs find
             // everything valid.
             reset: nothing,
+            start: nothing_started,
             cairn: &[
                 "--store",
                 "{dir}/cairn-store",
@@ -240,8 +303,38 @@ pub fn all() -> Vec<Workload> {
             about: "collect garbage in a store of 20,000 paths of which 10,000 are dead: `cairn store gc` vs `nix-store --gc`",
             setup: gc_store,
             reset: unbuilt_stores,
+            start: nothing_started,
             cairn: &["--store", "{dir}/cairn-store", "store", "gc"],
             nix: &["nix-store", "--store", "{dir}/nix-store", "--gc"],
+        },
+        Workload {
+            name: "copy-from-1000",
+            about: "substitute a 1,000-path closure (64 MiB of NAR) from `cairn cache serve` on 127.0.0.1 into a fresh store, signatures checked: `cairn copy --from` vs `nix copy --from`",
+            setup: copy_from::setup,
+            reset: fresh_stores,
+            start: copy_from::start,
+            cairn: &[
+                "--store",
+                "{dir}/cairn-store",
+                "copy",
+                "--from",
+                "{url}",
+                "--trusted-public-keys",
+                "{key}",
+                "{top}",
+            ],
+            nix: &[
+                "nix",
+                "--store",
+                "{dir}/nix-store",
+                "copy",
+                "--from",
+                "{url}",
+                "--option",
+                "trusted-public-keys",
+                "{key}",
+                "{top}",
+            ],
         },
     ]
 }
@@ -378,7 +471,7 @@ fn large_tree(dir: &Path) -> anyhow::Result<()> {
 /// Both sides start every run from an empty store, with nothing left for
 /// the disk to write: a run that flushes its own writes (cairn does, before
 /// registering) must not also pay for what the previous run left behind.
-fn fresh_stores(dir: &Path) -> anyhow::Result<()> {
+pub(super) fn fresh_stores(dir: &Path) -> anyhow::Result<()> {
     for store in ["cairn-store", "nix-store"] {
         let path = dir.join(store);
         if path.exists() {

@@ -124,13 +124,12 @@ impl Database {
 
     /// True when `path` is registered as valid.
     pub fn is_valid(&self, path: &StorePath) -> Result<bool, LocalStoreError> {
+        // Cached statements: these three queries run once per path in
+        // substitution and serving, where parsing them each time showed.
         let row = self
             .conn
-            .query_row(
-                "select 1 from ValidPaths where path = ?1",
-                [self.print(path)],
-                |_| Ok(()),
-            )
+            .prepare_cached("select 1 from ValidPaths where path = ?1")?
+            .query_row([self.print(path)], |_| Ok(()))
             .optional()?;
         Ok(row.is_some())
     }
@@ -149,8 +148,10 @@ impl Database {
         );
         let row: Option<Row> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "select id, hash, registrationTime, deriver, narSize, ultimate, sigs, ca from ValidPaths where path = ?1",
+            )?
+            .query_row(
                 [self.print(path)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )
@@ -333,11 +334,8 @@ impl Database {
         let prefix = format!("{}/{hash_part}-", self.store_dir);
         let found: Option<String> = self
             .conn
-            .query_row(
-                "select path from ValidPaths where path >= ?1 limit 1",
-                [&prefix],
-                |r| r.get(0),
-            )
+            .prepare_cached("select path from ValidPaths where path >= ?1 limit 1")?
+            .query_row([&prefix], |r| r.get(0))
             .optional()?;
         match found {
             Some(path) if path.starts_with(&prefix) => Ok(Some(self.parse(&path)?)),
