@@ -555,18 +555,18 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Copies `source` to `target` and returns the SHA-256 and size of the
-/// copy's NAR serialisation: what is hashed is exactly what is stored,
-/// whatever happens to the source meanwhile.
+/// Copies `source` to `target` and returns the SHA-256 and size of its NAR
+/// serialisation, reading the source once: each file's bytes go both into
+/// the copy and into the NAR stream (so what is hashed is exactly what is
+/// written), and the stream is hashed on a second thread while this one
+/// does the IO.
 fn copy_as_nar(
     source: &Path,
     target: &Path,
     filter: nar::PathFilter<'_>,
 ) -> Result<(Hash, u64), LocalStoreError> {
-    nar::copy_tree(source, target, filter)?;
-    Ok(nar::hash_path(
-        target,
-        HashAlgo::Sha256,
-        HashMode::Recursive,
-    )?)
+    let ((), hash, size) = crate::hash::hash_in_background(HashAlgo::Sha256, |stream| {
+        nar::dump_path_and_copy(source, stream, target, filter).map(|_| ())
+    })?;
+    Ok((hash, size))
 }

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -41,7 +41,7 @@ pub enum DumpError {
     /// Writing the archive failed.
     #[error("cannot write the NAR")]
     Write(#[source] io::Error),
-    /// Writing the copy (see [`copy_tree`](super::copy_tree)) failed.
+    /// Writing the copy (see [`dump_path_and_copy`]) failed.
     #[error("cannot write the copy '{}'", path.display())]
     Copy {
         /// The path in the copy.
@@ -57,7 +57,7 @@ pub enum DumpError {
 /// File contents are streamed through a 1 MiB buffer. Small tokens are
 /// buffered internally, so `out` need not be buffered.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
-    dump(path, out, &mut |_| true)
+    dump(path, out, None, &mut |_| true)
 }
 
 /// Decides, for each entry below the dumped root, whether it goes into the
@@ -72,16 +72,43 @@ pub fn dump_path_filtered<W: Write>(
     out: W,
     filter: PathFilter<'_>,
 ) -> Result<u64, DumpError> {
-    dump(path, out, filter)
+    dump(path, out, None, filter)
 }
 
-fn dump<W: Write>(path: &Path, out: W, filter: PathFilter<'_>) -> Result<u64, DumpError> {
+/// Like [`dump_path_filtered`], and recreates the tree at `copy` on the way: each
+/// file is read once, and the same bytes go into the NAR and into the copy,
+/// so what the NAR describes is exactly what was copied. Each file copied
+/// starts being written back to disk at once. The copy must not
+/// exist yet; its files get mode 0644 (0755 when executable) and its
+/// directories 0755, as [`restore`](super::restore) gives them.
+pub fn dump_path_and_copy<W: Write>(
+    path: &Path,
+    out: W,
+    copy: &Path,
+    filter: PathFilter<'_>,
+) -> Result<u64, DumpError> {
+    dump(path, out, Some(&mut copy.to_path_buf()), filter)
+}
+
+fn dump<W: Write>(
+    path: &Path,
+    out: W,
+    copy: Option<&mut PathBuf>,
+    filter: PathFilter<'_>,
+) -> Result<u64, DumpError> {
     let mut enc = Encoder::new(out);
     enc.str(MAGIC).map_err(DumpError::Write)?;
     let mut buf = vec![0u8; BUF_SIZE];
     let mut path_buf = path.to_path_buf();
-    dump_node(&mut path_buf, &mut enc, &mut buf, filter)?;
+    dump_node(&mut path_buf, copy, &mut enc, &mut buf, filter)?;
     enc.finish().map_err(DumpError::Write)
+}
+
+fn copy_err(path: &Path) -> impl FnOnce(io::Error) -> DumpError + '_ {
+    move |source| DumpError::Copy {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn read_err(path: &Path) -> impl FnOnce(io::Error) -> DumpError + '_ {
@@ -93,6 +120,7 @@ fn read_err(path: &Path) -> impl FnOnce(io::Error) -> DumpError + '_ {
 
 fn dump_node<W: Write>(
     path: &mut PathBuf,
+    mut copy: Option<&mut PathBuf>,
     enc: &mut Encoder<W>,
     buf: &mut [u8],
     filter: PathFilter<'_>,
@@ -103,21 +131,46 @@ fn dump_node<W: Write>(
         let executable = meta.permissions().mode() & 0o100 != 0;
         let len = meta.len();
         let mut file = File::open(&*path).map_err(read_err(path))?;
+        let mut copied = match &copy {
+            Some(target) => Some(
+                fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(if executable { 0o755 } else { 0o644 })
+                    .open(&**target)
+                    .map_err(copy_err(target))?,
+            ),
+            None => None,
+        };
         enc.regular_header(executable, len)
             .map_err(DumpError::Write)?;
-        read_exact_chunks(&mut file, len, buf, |chunk| enc.contents_chunk(chunk)).map_err(|e| {
-            match e {
-                PipeError::Read(e) => read_err(path)(e),
-                PipeError::Short => DumpError::FileChanged {
-                    path: path.clone(),
-                    expected: len,
-                },
-                PipeError::Consumer(e) => DumpError::Write(e),
+        read_exact_chunks(&mut file, len, buf, |chunk| {
+            if let Some(out) = &mut copied {
+                out.write_all(chunk).map_err(ChunkError::Copy)?;
             }
+            enc.contents_chunk(chunk).map_err(ChunkError::Nar)
+        })
+        .map_err(|e| match e {
+            PipeError::Read(e) => read_err(path)(e),
+            PipeError::Short => DumpError::FileChanged {
+                path: path.clone(),
+                expected: len,
+            },
+            PipeError::Consumer(ChunkError::Nar(e)) => DumpError::Write(e),
+            PipeError::Consumer(ChunkError::Copy(e)) => match &copy {
+                Some(target) => copy_err(target)(e),
+                None => DumpError::Write(e),
+            },
         })?;
+        if let Some(copied) = &copied {
+            start_writeback(copied);
+        }
         enc.regular_footer(len).map_err(DumpError::Write)
     } else if ft.is_symlink() {
         let target = fs::read_link(&*path).map_err(read_err(path))?;
+        if let Some(copy) = &copy {
+            std::os::unix::fs::symlink(&target, &**copy).map_err(copy_err(copy))?;
+        }
         enc.symlink(target.as_os_str().as_bytes())
             .map_err(DumpError::Write)
     } else if ft.is_dir() {
@@ -127,6 +180,12 @@ fn dump_node<W: Write>(
             .collect::<Result<_, _>>()
             .map_err(read_err(path))?;
         names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        if let Some(copy) = &copy {
+            fs::DirBuilder::new()
+                .mode(0o755)
+                .create(&**copy)
+                .map_err(copy_err(copy))?;
+        }
         enc.directory_start().map_err(DumpError::Write)?;
         for name in names {
             path.push(&name);
@@ -135,8 +194,14 @@ fn dump_node<W: Write>(
                 continue;
             }
             enc.entry_start(name.as_bytes()).map_err(DumpError::Write)?;
-            let r = dump_node(path, enc, buf, &mut *filter);
+            if let Some(copy) = copy.as_deref_mut() {
+                copy.push(&name);
+            }
+            let r = dump_node(path, copy.as_deref_mut(), enc, buf, &mut *filter);
             path.pop();
+            if let Some(copy) = copy.as_deref_mut() {
+                copy.pop();
+            }
             r?;
             enc.entry_end().map_err(DumpError::Write)?;
         }
@@ -144,6 +209,22 @@ fn dump_node<W: Write>(
     } else {
         Err(DumpError::UnsupportedType { path: path.clone() })
     }
+}
+
+/// Asks the kernel to start writing a copied file's data to disk, without
+/// waiting: a store flushes the whole copy before registering it, and that
+/// flush then has little left to wait for. Failure changes nothing.
+fn start_writeback(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `file` is an open descriptor for the duration of the call,
+    // which reads no memory of ours.
+    let _ = unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+}
+
+/// Which of the two writes of a file's chunk failed.
+enum ChunkError {
+    Nar(io::Error),
+    Copy(io::Error),
 }
 
 #[cfg(test)]

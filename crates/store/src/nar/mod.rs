@@ -17,7 +17,6 @@
 //! - [`NarReader`] is a strict streaming parser; [`restore`] unpacks into a directory;
 //! - [`hash_path`] computes a NAR (or flat) hash in one streaming pass, like `nix-hash`.
 
-mod copy;
 mod dump;
 mod encode;
 mod hash_path;
@@ -28,8 +27,7 @@ mod restore;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-pub use copy::copy_tree;
-pub use dump::{DumpError, PathFilter, dump_path, dump_path_filtered};
+pub use dump::{DumpError, PathFilter, dump_path, dump_path_and_copy, dump_path_filtered};
 pub use hash_path::{HashMode, hash_path, hash_path_filtered, hash_regular_file};
 pub use reader::{
     EntryKind, MAX_DEPTH, MAX_NAME_LEN, MAX_TARGET_LEN, NarEntry, NarError, NarErrorKind,
