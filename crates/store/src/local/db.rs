@@ -124,13 +124,12 @@ impl Database {
 
     /// True when `path` is registered as valid.
     pub fn is_valid(&self, path: &StorePath) -> Result<bool, LocalStoreError> {
+        // Cached: a build asks this of every input, and parsing the SQL
+        // each time cost more than the lookup.
         let row = self
             .conn
-            .query_row(
-                "select 1 from ValidPaths where path = ?1",
-                [self.print(path)],
-                |_| Ok(()),
-            )
+            .prepare_cached("select 1 from ValidPaths where path = ?1")?
+            .query_row([self.print(path)], |_| Ok(()))
             .optional()?;
         Ok(row.is_some())
     }
@@ -149,8 +148,10 @@ impl Database {
         );
         let row: Option<Row> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "select id, hash, registrationTime, deriver, narSize, ultimate, sigs, ca from ValidPaths where path = ?1",
+            )?
+            .query_row(
                 [self.print(path)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
             )
