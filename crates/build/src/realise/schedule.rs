@@ -84,16 +84,25 @@ struct Job {
 
 /// What the calling thread keeps while a job runs.
 struct Held {
-    staging: StagingDir,
-    /// Whether `staging` goes back to the pool after the build (it holds
-    /// the build's inputs, see [`SandboxSpec::keep_inputs`]).
+    dirs: Dirs,
+    /// Whether `dirs` go back to the pool after the build.
     reuse: bool,
-    _build_dir: tempfile::TempDir,
     locks: OutputLocks,
     /// The build user, locked against other processes until the build ends.
     user: Option<UserLock>,
     /// How long `prepare` took.
     prepared_in: Duration,
+}
+
+/// The directories of a sandboxed build, reused by the next (as the
+/// sandbox would see them fresh): the staging directory keeps the inputs
+/// linked in (see [`SandboxSpec::keep_inputs`]), and the build directory is
+/// emptied. Making and removing both for every build cost more than the
+/// trivial builds of a long chain themselves: on ext4 without a journal
+/// each new inode is a search for one not recently freed.
+struct Dirs {
+    staging: StagingDir,
+    build: tempfile::TempDir,
 }
 
 /// What a worker sends back.
@@ -168,7 +177,7 @@ fn run_builds(
     // Staging directories of finished sandboxed builds, with their inputs
     // still linked in: the next build takes the last one returned, which
     // in a chain holds all its inputs but one.
-    let mut pool: Vec<StagingDir> = Vec::new();
+    let mut pool: Vec<Dirs> = Vec::new();
     let mut stop = false;
     let (tx, rx) = mpsc::channel::<Done>();
     std::thread::scope(|scope| -> Result<(), BuildError> {
@@ -252,11 +261,11 @@ fn run_builds(
             };
             let prepared_in = parts.prepared_in;
             if parts.reuse {
-                pool.push(parts.staging);
+                pool.push(parts.dirs);
             } else {
-                drop(parts.staging);
+                drop(parts.dirs);
             }
-            drop((parts._build_dir, parts.locks, parts.user));
+            drop((parts.locks, parts.user));
             match result {
                 Ok(()) => {
                     report.timings.push(BuildTimings {
@@ -372,7 +381,7 @@ struct PrepareContext<'a> {
 fn prepare(
     store: &mut LocalStore,
     known: &mut KnownPaths,
-    pool: &mut Vec<StagingDir>,
+    pool: &mut Vec<Dirs>,
     cx: &PrepareContext<'_>,
     node: &Node,
     idx: usize,
@@ -474,18 +483,26 @@ fn prepare(
     // A builtin writes its outputs itself, outside the sandbox: it gets a
     // fresh directory.
     let reuse = settings.sandbox && crate::builtins::Builtin::of(&drv.builder).is_none();
-    let staging = match if reuse { pool.pop() } else { None } {
-        Some(dir) => dir,
-        None => store.build_staging_dir().map_err(|e| fail(&e))?,
+    let dirs = match if reuse { pool.pop() } else { None } {
+        Some(dirs) => {
+            empty_dir(dirs.build.path()).map_err(|e| fail(&e))?;
+            dirs
+        }
+        None => {
+            let parent = settings
+                .build_dir_parent
+                .clone()
+                .unwrap_or_else(std::env::temp_dir);
+            Dirs {
+                staging: store.build_staging_dir().map_err(|e| fail(&e))?,
+                build: tempfile::Builder::new()
+                    .prefix(&format!("cairn-build-{}-", node.drv_path.name()))
+                    .tempdir_in(&parent)
+                    .map_err(|e| fail(&e))?,
+            }
+        }
     };
-    let parent = settings
-        .build_dir_parent
-        .clone()
-        .unwrap_or_else(std::env::temp_dir);
-    let build_dir = tempfile::Builder::new()
-        .prefix(&format!("cairn-build-{}-", node.drv_path.name()))
-        .tempdir_in(&parent)
-        .map_err(|e| fail(&e))?;
+    let (staging, build_dir) = (&dirs.staging, &dirs.build);
     let build_top = if settings.sandbox {
         setup::BUILD_DIR.to_owned()
     } else {
@@ -583,9 +600,8 @@ fn prepare(
     Ok(Prepared::Job(
         Box::new(job),
         Held {
-            staging,
+            dirs,
             reuse,
-            _build_dir: build_dir,
             locks,
             user: None,
             prepared_in: Duration::ZERO,
@@ -637,6 +653,24 @@ impl KnownPaths {
         }
         Ok(closure)
     }
+}
+
+/// Removes everything in `dir` (what the last builder left in its build
+/// directory), making directories writable first.
+fn empty_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.is_dir() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+            empty_dir(&path)?;
+            std::fs::remove_dir(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The closure `exportReferencesGraph` exports: the paths' closure, plus
@@ -746,9 +780,10 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
 }
 
 /// Flushes the staged outputs' files to disk.
-fn flush(staged: Vec<StagedOutput>) -> Result<Vec<StagedOutput>, String> {
-    for output in &staged {
+fn flush(mut staged: Vec<StagedOutput>) -> Result<Vec<StagedOutput>, String> {
+    for output in &mut staged {
         register::sync_tree(&output.staged).map_err(|e| e.to_string())?;
+        output.flushed = true;
     }
     Ok(staged)
 }
