@@ -12,8 +12,8 @@ mod spec;
 pub use error::SandboxError;
 pub use realise::request::{Request, RequestResult};
 pub use realise::{
-    BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, Quiet,
-    RealiseReport, Substituter, Target, realise,
+    BuildError, BuildFailure, BuildSettings, BuildTimings, FailureKind, OutputSelection, Progress,
+    Quiet, RealiseReport, Substituter, Target, TimingSummary, realise,
 };
 pub use run::run;
 pub use spec::{

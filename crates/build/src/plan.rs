@@ -4,8 +4,8 @@
 //! the allocating, path joining and host `lstat`s here, so that the child
 //! only has to replay the steps with one syscall each.
 
-use std::collections::BTreeSet;
-use std::ffi::{CString, OsStr};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
@@ -32,6 +32,9 @@ pub(crate) enum HostOp {
     /// puts one in its chroot (a bind mount would need a new inode for the
     /// mount point, which on ext4 costs far more than a directory entry).
     HardLink { source: PathBuf, link: PathBuf },
+    /// Remove what an earlier run left at `path` in `outputs_dir` that this
+    /// run does not want there (with [`SandboxSpec::keep_inputs`]).
+    Remove { path: PathBuf },
 }
 
 impl HostOp {
@@ -40,7 +43,8 @@ impl HostOp {
         match self {
             HostOp::Mkdir { path, .. }
             | HostOp::WriteFile { path, .. }
-            | HostOp::Touch { path } => path,
+            | HostOp::Touch { path }
+            | HostOp::Remove { path } => path,
             HostOp::Symlink { link, .. } | HostOp::HardLink { link, .. } => link,
         }
     }
@@ -65,8 +69,60 @@ impl HostOp {
                 .map(drop),
             HostOp::Symlink { target, link } => std::os::unix::fs::symlink(target, link),
             HostOp::HardLink { source, link } => std::fs::hard_link(source, link),
+            HostOp::Remove { path } => remove_tree(path),
         }
     }
+}
+
+/// Removes the file, symlink or directory tree at `path`, making
+/// directories writable first (a builder may leave read-only ones).
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.is_dir() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        for entry in std::fs::read_dir(path)? {
+            remove_tree(&entry?.path())?;
+        }
+        std::fs::remove_dir(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}
+
+/// What an earlier run with [`SandboxSpec::keep_inputs`] left in
+/// `outputs_dir`, as the directory lists it (no `stat` per entry): each
+/// name's inode number and kind.
+pub(crate) type Leftovers = HashMap<OsString, (u64, LeftKind)>;
+
+/// The kind of a leftover entry, from the directory listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LeftKind {
+    /// A regular file: a hard link to an input, or a file mount point.
+    File,
+    /// A directory: a mount point.
+    Dir,
+    /// Anything else.
+    Other,
+}
+
+/// Lists `outputs_dir` for [`Plan::build`] when inputs are kept.
+fn leftovers(outputs_dir: &Path) -> std::io::Result<Leftovers> {
+    use std::os::unix::fs::DirEntryExt;
+    let mut found = Leftovers::new();
+    for entry in std::fs::read_dir(outputs_dir)? {
+        let entry = entry?;
+        let file_type = entry.file_type()?;
+        let kind = if file_type.is_file() {
+            LeftKind::File
+        } else if file_type.is_dir() {
+            LeftKind::Dir
+        } else {
+            LeftKind::Other
+        };
+        found.insert(entry.file_name(), (entry.ino(), kind));
+    }
+    Ok(found)
 }
 
 /// One mount, made by the child inside its mount namespace.
@@ -128,6 +184,15 @@ pub(crate) struct Plan {
     link_inputs: Option<(u64, u32)>,
     /// Directories already planned, so each is created once.
     dirs: BTreeSet<PathBuf>,
+    /// The paths of `host`, for [`Plan::taken`].
+    created: HashSet<PathBuf>,
+    /// The store paths planned so far (their names in `outputs_dir`).
+    store_names: HashSet<OsString>,
+    /// What is in `outputs_dir` and not claimed (yet) by an input: with
+    /// [`SandboxSpec::keep_inputs`], what earlier runs left.
+    leftovers: Leftovers,
+    /// See [`SandboxSpec::keep_inputs`].
+    keep_inputs: bool,
 }
 
 /// Turns a path into a C string, refusing interior NULs.
@@ -163,7 +228,7 @@ impl Plan {
 
     fn mkdir(&mut self, path: PathBuf, mode: u32) {
         if self.dirs.insert(path.clone()) {
-            self.host.push(HostOp::Mkdir { path, mode });
+            self.push_host(HostOp::Mkdir { path, mode });
         }
     }
 
@@ -181,7 +246,12 @@ impl Plan {
     }
 
     fn taken(&self, path: &Path) -> bool {
-        self.dirs.contains(path) || self.host.iter().any(|op| op.path() == path)
+        self.dirs.contains(path) || self.created.contains(path)
+    }
+
+    fn push_host(&mut self, op: HostOp) {
+        self.created.insert(op.path().to_owned());
+        self.host.push(op);
     }
 
     /// Makes host path `bind.host` appear at `bind.inside`, as Nix's `doBind`:
@@ -198,6 +268,8 @@ impl Plan {
         // Where the mount point is created on the host: in the skeleton, or
         // for a store path in `outputs_dir`, which is mounted on the store.
         let mut host_target = target.clone();
+        // What an earlier run left in `outputs_dir` under this input's name.
+        let mut left = None;
         if let Some((store_dir, outputs_dir)) = store
             && let Ok(rest) = bind.inside.strip_prefix(store_dir)
         {
@@ -210,9 +282,16 @@ impl Plan {
                 )));
             };
             host_target = outputs_dir.join(name);
-            if host_target.symlink_metadata().is_ok() || self.stubs.contains(&host_target) {
+            if !self.store_names.insert(name.to_owned()) {
                 return Err(SandboxError::InvalidSpec(format!(
-                    "input {} is given twice or already exists in outputs_dir {}",
+                    "input {} is given twice",
+                    bind.inside.display(),
+                )));
+            }
+            left = self.leftovers.remove(name);
+            if left.is_some() && !self.keep_inputs {
+                return Err(SandboxError::InvalidSpec(format!(
+                    "input {} already exists in outputs_dir {}",
                     bind.inside.display(),
                     outputs_dir.display()
                 )));
@@ -236,26 +315,52 @@ impl Plan {
                 path: bind.host.clone(),
                 source,
             })?;
+        let linkable = host_target != target
+            && meta.is_file()
+            && self.link_inputs.is_some_and(|(dev, uid)| {
+                use std::os::unix::fs::MetadataExt;
+                meta.dev() == dev && meta.uid() != uid
+            });
+        // A kept hard link is the input itself (the same inode, on the same
+        // file system); a kept mount point is covered by the mount. Anything
+        // else under the name goes first: a builder may have put it there
+        // for a later build to find.
+        if let Some((ino, kind)) = left {
+            use std::os::unix::fs::MetadataExt;
+            let keep = if linkable {
+                kind == LeftKind::File && ino == meta.ino()
+            } else {
+                (meta.is_dir() && kind == LeftKind::Dir)
+                    || (meta.is_file() && kind == LeftKind::File)
+            };
+            if keep {
+                if !linkable {
+                    self.push(Op::Bind {
+                        source: cstring(bind.host.as_os_str())?,
+                        target: cstring(target.as_os_str())?,
+                        read_only,
+                    });
+                }
+                return Ok(());
+            }
+            self.push_host(HostOp::Remove {
+                path: host_target.clone(),
+            });
+        }
         if meta.file_type().is_symlink() {
             let link = std::fs::read_link(&bind.host).map_err(|source| SandboxError::HostPath {
                 path: bind.host.clone(),
                 source,
             })?;
-            self.host.push(HostOp::Symlink {
+            self.push_host(HostOp::Symlink {
                 target: link,
                 link: host_target,
             });
             return Ok(());
         }
-        if host_target != target
-            && meta.is_file()
-            && self.link_inputs.is_some_and(|(dev, uid)| {
-                use std::os::unix::fs::MetadataExt;
-                meta.dev() == dev && meta.uid() != uid
-            })
-        {
+        if linkable {
             self.links.push(host_target.clone());
-            self.host.push(HostOp::HardLink {
+            self.push_host(HostOp::HardLink {
                 source: bind.host.clone(),
                 link: host_target,
             });
@@ -265,13 +370,13 @@ impl Plan {
             if host_target == target {
                 self.mkdir(host_target, 0o755);
             } else {
-                self.host.push(HostOp::Mkdir {
+                self.push_host(HostOp::Mkdir {
                     path: host_target,
                     mode: 0o755,
                 });
             }
         } else {
-            self.host.push(HostOp::Touch { path: host_target });
+            self.push_host(HostOp::Touch { path: host_target });
         }
         self.push(Op::Bind {
             source: cstring(bind.host.as_os_str())?,
@@ -292,14 +397,14 @@ impl Plan {
     }
 
     fn write(&mut self, path: PathBuf, contents: &str) {
-        self.host.push(HostOp::WriteFile {
+        self.push_host(HostOp::WriteFile {
             path,
             contents: contents.as_bytes().to_vec(),
         });
     }
 
     fn symlink(&mut self, target: &str, link: PathBuf) {
-        self.host.push(HostOp::Symlink {
+        self.push_host(HostOp::Symlink {
             target: PathBuf::from(target),
             link,
         });
@@ -360,8 +465,27 @@ impl Plan {
         plan.link_inputs = std::fs::metadata(&spec.outputs_dir)
             .ok()
             .map(|m| (std::os::unix::fs::MetadataExt::dev(&m), builder_uid));
+        // One listing instead of a `stat` per input.
+        plan.leftovers = leftovers(&spec.outputs_dir).map_err(|source| SandboxError::HostPath {
+            path: spec.outputs_dir.clone(),
+            source,
+        })?;
+        plan.keep_inputs = spec.keep_inputs;
         for input in &spec.inputs {
             plan.bind(root, input, true, store_ctx)?;
+        }
+        // What earlier runs left and this one does not want: outputs of
+        // failed builds, whatever a builder wrote besides its outputs,
+        // inputs of other builds.
+        let mut unwanted: Vec<OsString> = plan.leftovers.drain().map(|(name, _)| name).collect();
+        if !spec.keep_inputs {
+            unwanted.clear();
+        }
+        unwanted.sort();
+        for name in unwanted {
+            plan.push_host(HostOp::Remove {
+                path: spec.outputs_dir.join(name),
+            });
         }
         for extra in &spec.extra_paths {
             plan.bind(root, extra, true, store_ctx)?;
@@ -486,6 +610,77 @@ mod tests {
                 .any(|op| matches!(op, HostOp::WriteFile { path, .. } if path == hosts))
         );
         assert!(binds(&plan).contains(&"/r/etc/hosts ro".to_owned()));
+    }
+
+    #[test]
+    fn kept_inputs_are_checked_and_only_what_changed_is_redone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = spec(dir.path());
+        // Not the file's owner, so regular files are hard-linked.
+        s.build_user = Some(crate::HostIds {
+            uid: rustix::process::geteuid().as_raw() + 1,
+            gid: 100,
+        });
+        s.keep_inputs = true;
+        let store = dir.path().join("store");
+        std::fs::create_dir(&store).unwrap();
+        let input = |name: &str, dir: bool| {
+            let host = store.join(name);
+            if dir {
+                std::fs::create_dir(&host).unwrap();
+            } else {
+                std::fs::write(&host, name).unwrap();
+            }
+            BindPath::new(format!("/nix/store/{name}"), host)
+        };
+        let kept = input("aaaa-kept", false);
+        let changed = input("bbbb-changed", false);
+        let tree = input("cccc-tree", true);
+        let fresh = input("dddd-fresh", false);
+        // What an earlier run left: the kept input's own inode, a file that
+        // is not the input under the changed one's name, the tree's mount
+        // point, and an output of that run.
+        std::fs::hard_link(&kept.host, s.outputs_dir.join("aaaa-kept")).unwrap();
+        std::fs::write(s.outputs_dir.join("bbbb-changed"), "planted").unwrap();
+        std::fs::create_dir(s.outputs_dir.join("cccc-tree")).unwrap();
+        std::fs::write(s.outputs_dir.join("eeee-old-output"), "x").unwrap();
+        s.inputs = vec![kept, changed.clone(), tree, fresh.clone()];
+
+        let plan = Plan::build(&s, Path::new("/r")).unwrap();
+        let in_outputs: Vec<&HostOp> = plan
+            .host
+            .iter()
+            .filter(|op| op.path().starts_with(&s.outputs_dir))
+            .collect();
+        let at = |name: &str| s.outputs_dir.join(name);
+        assert_eq!(
+            in_outputs,
+            vec![
+                &HostOp::Remove {
+                    path: at("bbbb-changed")
+                },
+                &HostOp::HardLink {
+                    source: changed.host.clone(),
+                    link: at("bbbb-changed")
+                },
+                &HostOp::HardLink {
+                    source: fresh.host.clone(),
+                    link: at("dddd-fresh")
+                },
+                &HostOp::Remove {
+                    path: at("eeee-old-output")
+                },
+            ]
+        );
+        // The kept mount point is mounted on again.
+        assert!(binds(&plan).contains(&"/r/nix/store/cccc-tree ro".to_owned()));
+
+        // Without keep_inputs an existing entry is refused, not replaced.
+        s.keep_inputs = false;
+        assert!(matches!(
+            Plan::build(&s, Path::new("/r")).unwrap_err(),
+            SandboxError::InvalidSpec(_)
+        ));
     }
 
     #[test]

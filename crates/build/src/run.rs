@@ -64,7 +64,11 @@ pub fn run(spec: &SandboxSpec, log: &mut dyn Write) -> Result<BuildOutcome, Sand
     let plan = Plan::build(spec, root.path())?;
     // Declared before the child guard, so the child is reaped (and its
     // mounts gone) before the mount points are removed.
-    let _stubs = Stubs(plan.stubs.clone(), plan.links.clone());
+    let _stubs = if spec.keep_inputs {
+        Stubs(Vec::new(), Vec::new())
+    } else {
+        Stubs(plan.stubs.clone(), plan.links.clone())
+    };
     // The skeleton, as Nix's chroot directory: 0750, group nixbld.
     if caller_is_root {
         std::os::unix::fs::chown(root.path(), Some(0), Some(ids.gid))
@@ -146,11 +150,14 @@ pub fn run(spec: &SandboxSpec, log: &mut dyn Write) -> Result<BuildOutcome, Sand
         return Err(SandboxError::Child { step, source });
     }
     drop(err_read);
+    // The error pipe closed without a report: the builder is exec'ed.
+    let setup = start.elapsed();
 
     let status = follow(&mut guard, log_read, spec, log)?;
     Ok(BuildOutcome {
         status,
         duration: start.elapsed(),
+        setup,
     })
 }
 

@@ -93,6 +93,14 @@ pub struct SandboxSpec {
     /// (e.g. `/dev/shm`) setup is several times cheaper than on a disk
     /// file system, at the price of `/tmp` writes using memory.
     pub scratch_dir: Option<PathBuf>,
+    /// Leave the inputs made in `outputs_dir` (hard links, mount points)
+    /// there after the run, and take over those an earlier run left, after
+    /// checking each (a hard link must be the input's own inode); anything
+    /// else found in `outputs_dir` is removed before the builder starts.
+    /// A caller that runs builds one after another in the same
+    /// `outputs_dir` then pays only for the inputs that changed: in a chain
+    /// of builds each one's input closure holds all those before it.
+    pub keep_inputs: bool,
 }
 
 impl SandboxSpec {
@@ -117,6 +125,7 @@ impl SandboxSpec {
             max_silent: None,
             build_user: None,
             scratch_dir: None,
+            keep_inputs: false,
         }
     }
 }
@@ -142,6 +151,10 @@ pub struct BuildOutcome {
     pub status: BuildStatus,
     /// Wall-clock time from starting the sandbox to reaping the builder.
     pub duration: Duration,
+    /// The part of `duration` spent before the builder ran: preparing the
+    /// sandbox's file system, creating the namespaces and mounting, up to
+    /// the builder's `execve` (zero where there is no sandbox).
+    pub setup: Duration,
 }
 
 impl BuildOutcome {

@@ -10,7 +10,14 @@ let
     } // attrs);
   broken = mk "broken" "for i in $(seq 1 15); do echo line $i; done; exit 3" { };
   ok1 = mk "ok1" "echo ok1 > $out" { };
+  genuine = mk "genuine" "echo genuine > $out" { };
+  # Writes a file where `genuine` will be in the store directory of its
+  # sandbox (which the next build reuses), without depending on it.
+  planter = mk "planter"
+    "echo planted > ${builtins.unsafeDiscardStringContext (toString genuine)}; echo > $out" { };
 in {
+  inherit genuine;
+  after-planter = mk "after-planter" "cat ${planter} > /dev/null; cat ${genuine} > $out" { };
   inherit broken ok1;
   after-broken = mk "after-broken" "cat ${broken} > $out" { };
   after-after = mk "after-after" "cat ${mk "middle" "cat ${broken} > $out" { }} > $out" { };

@@ -104,6 +104,33 @@ fn without_keep_going_nothing_new_starts_after_a_failure() {
     assert!(report.outputs[1].1.is_empty());
 }
 
+/// Builds reuse their sandbox's store directory with the inputs left in
+/// it: what a builder writes there under the name of a later build's input
+/// must not become that input.
+#[test]
+fn a_file_planted_under_a_later_input_name_is_not_what_the_later_build_sees() {
+    let Some(stores) = Stores::new("planted_input") else {
+        return;
+    };
+    let genuine = drv(&stores, "genuine");
+    let after = drv(&stores, "after-planter");
+    let mut store = stores.open_b();
+    let settings = common::settings(1);
+    let targets = common::targets(&store, std::slice::from_ref(&genuine));
+    let report = realise(&mut store, &targets, &settings, None, &Quiet).unwrap();
+    assert!(report.success(), "{:?}", report.failures);
+    // One job: the planter and then its dependent run in the same
+    // directories; `genuine` is valid already, so nothing else replaces
+    // the planted file in between.
+    let targets = common::targets(&store, std::slice::from_ref(&after));
+    let report = realise(&mut store, &targets, &settings, None, &Quiet).unwrap();
+    assert!(report.success(), "{:?}", report.failures);
+    assert_eq!(report.built.len(), 2);
+    let out = store.real_path(&out_path(&store, &after));
+    assert_eq!(std::fs::read_to_string(out).unwrap(), "genuine\n");
+    assert_no_staging_left(&stores.b);
+}
+
 #[test]
 fn a_fixed_output_hash_mismatch_registers_nothing() {
     let Some(stores) = Stores::new("fod_mismatch") else {

@@ -208,6 +208,7 @@ pub fn run_for_job(
     BuildOutcome {
         status,
         duration: started.elapsed(),
+        setup: std::time::Duration::ZERO,
     }
 }
 

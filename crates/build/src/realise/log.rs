@@ -95,10 +95,53 @@ pub fn find_log(store: &LocalStore, path: &StorePath) -> Result<Option<Vec<u8>>,
     }
 }
 
+/// A bzip2 stream of nothing, as the encoder at its default level (6)
+/// writes it: header, end-of-stream marker, CRC 0.
+const EMPTY_BZ2: &[u8] = b"BZh6\x17\x72\x45\x38\x50\x90\x00\x00\x00\x00";
+
+/// The log file.
+enum LogFile {
+    /// Uncompressed.
+    Plain(io::BufWriter<fs::File>),
+    /// To be compressed, nothing written yet: the encoder (megabytes of
+    /// tables to allocate and clear) is made at the first byte, and most
+    /// builders of small derivations write none.
+    Bz2Pending(fs::File),
+    /// Compressed.
+    Bz2(Box<bzip2::write::BzEncoder<fs::File>>),
+}
+
+impl LogFile {
+    /// Writes `buf`, starting the encoder if it is the first.
+    fn write_all(self, buf: &[u8]) -> io::Result<LogFile> {
+        let mut file = match self {
+            LogFile::Bz2Pending(file) => LogFile::Bz2(Box::new(bzip2::write::BzEncoder::new(
+                file,
+                bzip2::Compression::default(),
+            ))),
+            started => started,
+        };
+        match &mut file {
+            LogFile::Plain(out) => out.write_all(buf)?,
+            LogFile::Bz2(out) => out.write_all(buf)?,
+            LogFile::Bz2Pending(_) => {}
+        }
+        Ok(file)
+    }
+
+    fn finish(self) -> io::Result<()> {
+        match self {
+            LogFile::Plain(mut file) => file.flush(),
+            LogFile::Bz2Pending(mut file) => file.write_all(EMPTY_BZ2),
+            LogFile::Bz2(encoder) => encoder.finish().map(drop),
+        }
+    }
+}
+
 /// Where a running build's log goes: the log file (compressed or not), the
 /// last lines for a failure report, and a live observer.
 pub struct LogSink<'a> {
-    file: Option<Box<dyn Write + Send>>,
+    file: Option<LogFile>,
     path: PathBuf,
     tail: VecDeque<Vec<u8>>,
     partial: Vec<u8>,
@@ -126,13 +169,10 @@ impl<'a> LogSink<'a> {
         // The other form would be stale.
         let _ = fs::remove_file(if compress { &plain } else { &path });
         let file = fs::File::create(&path)?;
-        let file: Box<dyn Write + Send> = if compress {
-            Box::new(bzip2::write::BzEncoder::new(
-                file,
-                bzip2::Compression::default(),
-            ))
+        let file = if compress {
+            LogFile::Bz2Pending(file)
         } else {
-            Box::new(io::BufWriter::new(file))
+            LogFile::Plain(io::BufWriter::new(file))
         };
         Ok(LogSink {
             file: Some(file),
@@ -151,8 +191,8 @@ impl<'a> LogSink<'a> {
 
     /// Flushes and closes the file; returns the last lines.
     pub fn finish(mut self) -> (Vec<String>, Option<io::Error>) {
-        if let Some(mut file) = self.file.take()
-            && let Err(e) = file.flush()
+        if let Some(file) = self.file.take()
+            && let Err(e) = file.finish()
         {
             self.error.get_or_insert(e);
         }
@@ -180,11 +220,11 @@ impl Write for LogSink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         // A log that cannot be written must not kill the build: remember
         // the error and carry on with the tail and the live view.
-        if let Some(file) = &mut self.file
-            && let Err(e) = file.write_all(buf)
-        {
-            self.error = Some(e);
-            self.file = None;
+        if let Some(file) = self.file.take() {
+            match file.write_all(buf) {
+                Ok(file) => self.file = Some(file),
+                Err(e) => self.error = Some(e),
+            }
         }
         (self.live)(buf);
         let mut rest = buf;
@@ -240,5 +280,20 @@ mod tests {
             let log = read_log(dir.path(), &drv).unwrap().unwrap();
             assert!(log.starts_with(b"line 0\nline 1\n") && log.ends_with(b"last"));
         }
+    }
+
+    #[test]
+    fn an_empty_log_is_a_valid_empty_bzip2_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let drv = StorePath::from_base_name("0123456789abcdfghijklmnpqrsvwxyz-x.drv").unwrap();
+        let mut live = |_: &[u8]| {};
+        let sink = LogSink::create(dir.path(), &drv, true, &mut live).unwrap();
+        let path = sink.path().to_path_buf();
+        assert!(sink.finish().1.is_none());
+        assert_eq!(read_log(dir.path(), &drv).unwrap().unwrap(), b"");
+        // Byte for byte what the encoder itself writes for no input.
+        let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        encoder.flush().unwrap();
+        assert_eq!(fs::read(path).unwrap(), encoder.finish().unwrap());
     }
 }

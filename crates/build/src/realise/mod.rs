@@ -23,6 +23,7 @@ pub mod progress;
 pub mod request;
 mod schedule;
 pub mod setup;
+mod timings;
 mod unsandboxed;
 mod userpool;
 
@@ -38,6 +39,7 @@ use cairn_store::path::{StoreDir, StorePath};
 use crate::{BindPath, BuildStatus, HostIds};
 
 pub use schedule::realise;
+pub use timings::{BuildTimings, TimingSummary};
 
 /// How builds run. [`BuildSettings::default`] gives Nix's defaults.
 #[derive(Debug, Clone)]
@@ -372,6 +374,9 @@ pub struct RealiseReport {
     pub failures: Vec<BuildFailure>,
     /// Problems that did not stop anything (a failed substitution).
     pub warnings: Vec<String>,
+    /// Where the time of each successful build went, in the order they
+    /// finished.
+    pub timings: Vec<BuildTimings>,
 }
 
 impl RealiseReport {

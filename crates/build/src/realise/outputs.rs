@@ -86,6 +86,7 @@ pub fn process_outputs(cx: &OutputContext, staging: &Path) -> Result<Vec<StagedO
                 signatures: BTreeSet::new(),
                 ca,
             },
+            flushed: false,
         });
     }
     check_no_cycles(cx, &staged)?;

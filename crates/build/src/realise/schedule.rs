@@ -1,10 +1,11 @@
 //! Running the builds of a loaded graph: dependency order, `max_jobs` at
 //! once on worker threads, registration on the calling thread.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use bstr::{BString, ByteSlice};
 use cairn_store::local::LocalStore;
@@ -19,8 +20,8 @@ use super::outputs::{OutputContext, process_outputs};
 use super::setup::{self, SetupContext};
 use super::userpool::{self, UserLock};
 use super::{
-    BuildError, BuildFailure, BuildSettings, FailureKind, OutputSelection, Progress, RealiseReport,
-    Substituter, Target, unsandboxed,
+    BuildError, BuildFailure, BuildSettings, BuildTimings, FailureKind, OutputSelection, Progress,
+    RealiseReport, Substituter, Target, unsandboxed,
 };
 use crate::{BindPath, HostIds, SandboxSpec};
 
@@ -83,11 +84,25 @@ struct Job {
 
 /// What the calling thread keeps while a job runs.
 struct Held {
-    _staging: StagingDir,
-    _build_dir: tempfile::TempDir,
+    dirs: Dirs,
+    /// Whether `dirs` go back to the pool after the build.
+    reuse: bool,
     locks: OutputLocks,
     /// The build user, locked against other processes until the build ends.
     user: Option<UserLock>,
+    /// How long `prepare` took.
+    prepared_in: Duration,
+}
+
+/// The directories of a sandboxed build, reused by the next (as the
+/// sandbox would see them fresh): the staging directory keeps the inputs
+/// linked in (see [`SandboxSpec::keep_inputs`]), and the build directory is
+/// emptied. Making and removing both for every build cost more than the
+/// trivial builds of a long chain themselves: on ext4 without a journal
+/// each new inode is a search for one not recently freed.
+struct Dirs {
+    staging: StagingDir,
+    build: tempfile::TempDir,
 }
 
 /// What a worker sends back.
@@ -95,6 +110,17 @@ struct Done {
     idx: usize,
     result: Result<Vec<StagedOutput>, (FailureKind, Vec<String>)>,
     log_path: Option<PathBuf>,
+    /// The worker's phases, as [`BuildTimings`] names them.
+    phases: Phases,
+}
+
+/// What a worker measured.
+#[derive(Default)]
+struct Phases {
+    setup: Duration,
+    builder: Duration,
+    teardown: Duration,
+    outputs: Duration,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,6 +173,11 @@ fn run_builds(
     let with_users = !users.is_empty();
     let log_dir = log::log_dir(store);
     let mut held: BTreeMap<usize, Held> = BTreeMap::new();
+    let mut known = KnownPaths::default();
+    // Staging directories of finished sandboxed builds, with their inputs
+    // still linked in: the next build takes the last one returned, which
+    // in a chain holds all its inputs but one.
+    let mut pool: Vec<Dirs> = Vec::new();
     let mut stop = false;
     let (tx, rx) = mpsc::channel::<Done>();
     std::thread::scope(|scope| -> Result<(), BuildError> {
@@ -168,7 +199,13 @@ fn run_builds(
                 let Some(idx) = ready.pop() else { break };
                 let node = &nodes[idx];
                 let user = lock.as_ref().map(|l| l.user);
-                match prepare(store, graph, node, idx, settings, user, &log_dir) {
+                let preparing = Instant::now();
+                let cx = PrepareContext {
+                    graph,
+                    settings,
+                    log_dir: &log_dir,
+                };
+                match prepare(store, &mut known, &mut pool, &cx, node, idx, user) {
                     Ok(Prepared::AlreadyValid) => {
                         users.extend(user);
                         state[idx] = State::Done;
@@ -176,6 +213,7 @@ fn run_builds(
                     }
                     Ok(Prepared::Job(job, mut held_parts)) => {
                         held_parts.user = lock;
+                        held_parts.prepared_in = preparing.elapsed();
                         held.insert(idx, held_parts);
                         state[idx] = State::Running;
                         let tx = tx.clone();
@@ -212,6 +250,7 @@ fn run_builds(
             };
             users.extend(parts.user.as_ref().map(|lock| lock.user));
             let drv_display = store.store_dir().display_path(&node.drv_path);
+            let registering = Instant::now();
             let result = match done.result {
                 Ok(_) if node.check => Ok(()),
                 Ok(staged) => store
@@ -220,9 +259,24 @@ fn run_builds(
                     .map_err(|e| (FailureKind::Outputs(e.to_string()), Vec::new())),
                 Err(e) => Err(e),
             };
-            drop(parts);
+            let prepared_in = parts.prepared_in;
+            if parts.reuse {
+                pool.push(parts.dirs);
+            } else {
+                drop(parts.dirs);
+            }
+            drop((parts.locks, parts.user));
             match result {
                 Ok(()) => {
+                    report.timings.push(BuildTimings {
+                        drv: node.drv_path.clone(),
+                        prepare: prepared_in,
+                        setup: done.phases.setup,
+                        builder: done.phases.builder,
+                        teardown: done.phases.teardown,
+                        outputs: done.phases.outputs,
+                        register: registering.elapsed(),
+                    });
                     state[idx] = State::Done;
                     report.built.push(node.drv_path.clone());
                     progress.finished(&node.drv_path, None);
@@ -263,7 +317,7 @@ fn run_builds(
 
 /// How long to wait before looking again when other processes hold every
 /// build user.
-const USER_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+const USER_WAIT: Duration = Duration::from_millis(100);
 
 fn release(
     idx: usize,
@@ -317,15 +371,27 @@ enum Prepared {
 /// Everything a build needs that touches the store, done on the calling
 /// thread: locks, temporary roots, the input closure, the build directory
 /// and its files, the sandbox spec.
+/// What every build's preparation reads.
+struct PrepareContext<'a> {
+    graph: &'a Graph,
+    settings: &'a BuildSettings,
+    log_dir: &'a std::path::Path,
+}
+
 fn prepare(
     store: &mut LocalStore,
-    graph: &Graph,
+    known: &mut KnownPaths,
+    pool: &mut Vec<Dirs>,
+    cx: &PrepareContext<'_>,
     node: &Node,
     idx: usize,
-    settings: &BuildSettings,
     user: Option<HostIds>,
-    log_dir: &std::path::Path,
 ) -> Result<Prepared, Box<BuildFailure>> {
+    let PrepareContext {
+        graph,
+        settings,
+        log_dir,
+    } = *cx;
     let drv_display = store.store_dir().display_path(&node.drv_path);
     let setup_failure = |message: String| {
         Box::new(BuildFailure {
@@ -410,25 +476,33 @@ fn prepare(
     for root in &roots {
         drop(store.add_temp_root(root).map_err(|e| fail(&e))?);
     }
-    let roots: Vec<StorePath> = roots.into_iter().collect();
-    let closure = store.closure(&roots).map_err(|e| fail(&e))?;
-    let mut infos: BTreeMap<StorePath, PathInfo> = BTreeMap::new();
-    for path in &closure {
-        if let Some(info) = store.path_info(path).map_err(|e| fail(&e))? {
-            infos.insert(path.clone(), info);
-        }
-    }
+    let infos = known.closure(store, &roots).map_err(|e| fail(&e))?;
+    let closure: BTreeSet<StorePath> = infos.keys().cloned().collect();
 
     // The environment and the build directory's files.
-    let staging = store.build_staging_dir().map_err(|e| fail(&e))?;
-    let parent = settings
-        .build_dir_parent
-        .clone()
-        .unwrap_or_else(std::env::temp_dir);
-    let build_dir = tempfile::Builder::new()
-        .prefix(&format!("cairn-build-{}-", node.drv_path.name()))
-        .tempdir_in(&parent)
-        .map_err(|e| fail(&e))?;
+    // A builtin writes its outputs itself, outside the sandbox: it gets a
+    // fresh directory.
+    let reuse = settings.sandbox && crate::builtins::Builtin::of(&drv.builder).is_none();
+    let dirs = match if reuse { pool.pop() } else { None } {
+        Some(dirs) => {
+            empty_dir(dirs.build.path()).map_err(|e| fail(&e))?;
+            dirs
+        }
+        None => {
+            let parent = settings
+                .build_dir_parent
+                .clone()
+                .unwrap_or_else(std::env::temp_dir);
+            Dirs {
+                staging: store.build_staging_dir().map_err(|e| fail(&e))?,
+                build: tempfile::Builder::new()
+                    .prefix(&format!("cairn-build-{}-", node.drv_path.name()))
+                    .tempdir_in(&parent)
+                    .map_err(|e| fail(&e))?,
+            }
+        }
+    };
+    let (staging, build_dir) = (&dirs.staging, &dirs.build);
     let build_top = if settings.sandbox {
         setup::BUILD_DIR.to_owned()
     } else {
@@ -496,6 +570,7 @@ fn prepare(
     spec.max_silent = settings.max_silent;
     spec.build_user = user;
     spec.scratch_dir = settings.scratch_dir.clone();
+    spec.keep_inputs = reuse;
 
     if !settings.sandbox {
         // Without the sandbox the builder writes the outputs in place; what
@@ -525,12 +600,77 @@ fn prepare(
     Ok(Prepared::Job(
         Box::new(job),
         Held {
-            _staging: staging,
-            _build_dir: build_dir,
+            dirs,
+            reuse,
             locks,
             user: None,
+            prepared_in: Duration::ZERO,
         },
     ))
+}
+
+/// The infos of valid paths this run has looked up. A valid path's info
+/// does not change (but for signatures, which builds do not look at) and
+/// the paths a build uses are kept from collection by temporary roots, so
+/// each is read from the database once per run, not once per build that
+/// needs it: in a chain of builds every build's closure holds all those
+/// before it.
+#[derive(Default)]
+struct KnownPaths(HashMap<StorePath, PathInfo>);
+
+impl KnownPaths {
+    /// The closure of `roots` with each member's info.
+    fn closure(
+        &mut self,
+        store: &LocalStore,
+        roots: &BTreeSet<StorePath>,
+    ) -> Result<BTreeMap<StorePath, PathInfo>, cairn_store::local::LocalStoreError> {
+        let mut closure: BTreeMap<StorePath, PathInfo> = BTreeMap::new();
+        let mut todo: Vec<StorePath> = roots.iter().cloned().collect();
+        while let Some(path) = todo.pop() {
+            if closure.contains_key(&path) {
+                continue;
+            }
+            let info = match self.0.get(&path) {
+                Some(info) => info.clone(),
+                None => {
+                    let info = store.path_info(&path)?.ok_or_else(|| {
+                        cairn_store::local::LocalStoreError::NotValid(
+                            store.store_dir().display_path(&path),
+                        )
+                    })?;
+                    self.0.insert(path.clone(), info.clone());
+                    info
+                }
+            };
+            todo.extend(
+                info.references
+                    .iter()
+                    .filter(|r| !closure.contains_key(*r))
+                    .cloned(),
+            );
+            closure.insert(path, info);
+        }
+        Ok(closure)
+    }
+}
+
+/// Removes everything in `dir` (what the last builder left in its build
+/// directory), making directories writable first.
+fn empty_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.is_dir() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+            empty_dir(&path)?;
+            std::fs::remove_dir(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The closure `exportReferencesGraph` exports: the paths' closure, plus
@@ -581,12 +721,15 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
                     Vec::new(),
                 )),
                 log_path: None,
+                phases: Phases::default(),
             };
         }
     };
     let log_path = sink.path().to_path_buf();
     progress.started(&job.drv, &log_path);
     let drv = &job.outputs.drv;
+    let mut phases = Phases::default();
+    let running = Instant::now();
     let outcome = if let Some(builtin) = crate::builtins::Builtin::of(&drv.builder) {
         // Run here rather than in the sandbox; the output checks below are
         // the same as for any builder.
@@ -605,6 +748,12 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
         unsandboxed::run(&job.spec, &mut sink).map_err(|e| error_chain(&e))
     };
     let (tail, _) = sink.finish();
+    if let Ok(outcome) = &outcome {
+        phases.setup = outcome.setup;
+        phases.builder = outcome.duration.saturating_sub(outcome.setup);
+        phases.teardown = running.elapsed().saturating_sub(outcome.duration);
+    }
+    let processing = Instant::now();
     let result = match outcome {
         Err(message) => Err((FailureKind::Setup(message), tail)),
         Ok(outcome) if !outcome.success() => Err((FailureKind::Builder(outcome.status), tail)),
@@ -621,17 +770,20 @@ fn run_job(job: Job, settings: &BuildSettings, progress: &dyn Progress) -> Done 
             },
         },
     };
+    phases.outputs = processing.elapsed();
     Done {
         idx: job.idx,
         result,
         log_path: Some(log_path),
+        phases,
     }
 }
 
 /// Flushes the staged outputs' files to disk.
-fn flush(staged: Vec<StagedOutput>) -> Result<Vec<StagedOutput>, String> {
-    for output in &staged {
+fn flush(mut staged: Vec<StagedOutput>) -> Result<Vec<StagedOutput>, String> {
+    for output in &mut staged {
         register::sync_tree(&output.staged).map_err(|e| e.to_string())?;
+        output.flushed = true;
     }
     Ok(staged)
 }

@@ -251,6 +251,9 @@ pub(crate) fn build_requests(
     let targets = request::targets(requests);
     let report = realise(&mut store, &targets, &settings, substituter, &display)?;
     display.clear();
+    if global.verbose > 0 && !report.timings.is_empty() {
+        eprintln!("{}", cairn_build::TimingSummary::of(&report.timings));
+    }
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }

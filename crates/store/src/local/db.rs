@@ -124,8 +124,8 @@ impl Database {
 
     /// True when `path` is registered as valid.
     pub fn is_valid(&self, path: &StorePath) -> Result<bool, LocalStoreError> {
-        // Cached statements: these three queries run once per path in
-        // substitution and serving, where parsing them each time showed.
+        // Cached statements: these queries run once per path when building,
+        // substituting and serving, where parsing them each time showed.
         let row = self
             .conn
             .prepare_cached("select 1 from ValidPaths where path = ?1")?

@@ -48,6 +48,11 @@ pub struct StagedOutput {
     pub staged: PathBuf,
     /// What will be registered; `info.path` is where it goes.
     pub info: PathInfo,
+    /// Its files are on disk already ([`sync_tree`] of `staged`): moving
+    /// them changes no contents, so registering flushes only the store
+    /// directory, not the files again (the rename dirties each moved
+    /// inode's ctime, and flushing that would cost a disk write each).
+    pub flushed: bool,
 }
 
 /// A staging directory in the store's real directory, removed (with
@@ -184,6 +189,7 @@ impl LocalStore {
     ) -> Result<Vec<StorePath>, LocalStoreError> {
         let mut infos = Vec::with_capacity(outputs.len());
         let mut moved: Vec<PathBuf> = Vec::with_capacity(outputs.len());
+        let (mut to_flush, mut to_flush_top) = (Vec::new(), Vec::new());
         let result = (|| {
             for output in outputs {
                 let path = &output.info.path;
@@ -211,18 +217,29 @@ impl LocalStore {
                 moved.push(target.clone());
                 // Moving a directory rewrites its `..` entry, which touches its mtime.
                 canonical::canonicalise_entry(&target)?;
+                if !output.flushed {
+                    to_flush.push(target.clone());
+                } else if target.is_dir() {
+                    // Its new `..` and mtime; what is below it is flushed.
+                    to_flush_top.push(target.clone());
+                }
                 infos.push(output.info.clone());
             }
             if infos.is_empty() {
                 return Ok(());
             }
-            // Each output's own files (cheap when the builder's side has
-            // flushed them already, see `sync_tree`) and the store
-            // directory, for the renames. Not `syncfs`: on a shared
+            // Each output's own files (unless the builder's side has
+            // flushed them already, see `StagedOutput::flushed`) and the
+            // store directory, for the renames. Not `syncfs`: on a shared
             // filesystem that also waits for everyone else's writes.
             if self.config.fsync {
-                for target in &moved {
+                for target in &to_flush {
                     sync_tree(target)?;
+                }
+                for target in &to_flush_top {
+                    fs::File::open(target)
+                        .and_then(|file| file.sync_all())
+                        .map_err(|e| LocalStoreError::io("flushing", target, e))?;
                 }
                 let dir = &self.real_store_dir;
                 fs::File::open(dir)
@@ -285,6 +302,7 @@ mod tests {
                 signatures: BTreeSet::new(),
                 ca: None,
             },
+            flushed: false,
         }
     }
 
