@@ -134,6 +134,11 @@ impl TextBatch {
                 &file.contents,
             ))),
         });
+        // No per-path lock, unlike other adds: the file is complete before
+        // it is renamed into place, a rename replaces a regular file
+        // atomically, and a racing writer of the same path writes the same
+        // bytes. Skipping the lock file spares a file creation and deletion
+        // per `.drv`, which dominates instantiating large package sets.
         let writer = self
             .writer
             .get_or_insert_with(|| Writer::start(store.gc_lock_path()));
