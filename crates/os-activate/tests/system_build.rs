@@ -45,23 +45,35 @@ fn sample_toplevel_drv_is_nixs() {
         ))),
     )
     .unwrap();
-    let expr = format!(
-        "(import <cairn/system.nix> {{ configuration = {}; }}).toplevel",
-        sample().display()
-    );
-    let out = oracle.run_ok(
-        oracle
-            .command("nix-instantiate")
-            .arg("--store")
-            .arg(dir.path().join("nix"))
-            .arg("-I")
-            .arg(format!("cairn={}", system::default_nix_dir().display()))
-            .args(["-E", &expr]),
-    );
     assert_eq!(
-        String::from_utf8(out).unwrap().trim(),
+        nix_toplevel_drv(&oracle, &dir.path().join("nix"), &sample(), &[]),
         format!("/nix/store/{}", ours.drv)
     );
+}
+
+/// The toplevel `.drv` path `nix-instantiate` gives for `configuration`,
+/// with cairn's library and `search_path` (`-I` entries) on the search path.
+fn nix_toplevel_drv(
+    oracle: &Oracle,
+    store: &Path,
+    configuration: &Path,
+    search_path: &[String],
+) -> String {
+    let expr = format!(
+        "(import <cairn/system.nix> {{ configuration = {}; }}).toplevel",
+        configuration.display()
+    );
+    let mut command = oracle.command("nix-instantiate");
+    command
+        .arg("--store")
+        .arg(store)
+        .arg("-I")
+        .arg(format!("cairn={}", system::default_nix_dir().display()));
+    for entry in search_path {
+        command.arg("-I").arg(entry);
+    }
+    let out = oracle.run_ok(command.args(["-E", &expr]));
+    String::from_utf8(out).unwrap().trim().to_owned()
 }
 
 #[test]
@@ -305,23 +317,13 @@ fn pkgs_is_nixpkgs_from_the_search_path() {
         "cairn",
     )
     .unwrap();
-    let expr = format!(
-        "(import <cairn/system.nix> {{ configuration = {}; }}).toplevel",
-        configuration.display()
-    );
-    let out = oracle.run_ok(
-        oracle
-            .command("nix-instantiate")
-            .arg("--store")
-            .arg(dir.path().join("nix"))
-            .arg("-I")
-            .arg(format!("cairn={}", system::default_nix_dir().display()))
-            .arg("-I")
-            .arg(format!("nixpkgs={}", nixpkgs.display()))
-            .args(["-E", &expr]),
-    );
     assert_eq!(
-        String::from_utf8(out).unwrap().trim(),
+        nix_toplevel_drv(
+            &oracle,
+            &dir.path().join("nix"),
+            &configuration,
+            &[format!("nixpkgs={}", nixpkgs.display())]
+        ),
         format!("/nix/store/{}", ours.drv)
     );
     // The package came from the search path: its `.drv` is in the store.
