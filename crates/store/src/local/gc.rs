@@ -257,8 +257,10 @@ impl LocalStore {
             self.delete_batch(&batch)?;
         }
         if !options.dry_run {
-            // Nobody registers a path while the exclusive GC lock is held:
-            // what is valid now is what the graph had, less what went.
+            // Valid: what the graph had, less what went. A path registered
+            // since the graph was loaded had its temporary root taken
+            // before this collection began (taking one waits for the GC
+            // lock), so the sweep spares it as in use.
             let deleted: HashSet<&StorePath> = report.dead.iter().collect();
             let valid: HashSet<&StorePath> = graph
                 .paths
@@ -324,7 +326,7 @@ impl LocalStore {
     /// is gone. Spared: other names that are no store path (dot files, lock
     /// files), paths some process holds a temporary root on, and paths
     /// whose lock someone holds (being built or added).
-    /// Called under the exclusive GC lock, with the paths that are valid.
+    /// Called under the exclusive GC lock, with the paths known valid.
     fn remove_invalid_entries(
         &mut self,
         valid: &HashSet<&StorePath>,
