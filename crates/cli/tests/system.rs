@@ -20,6 +20,28 @@ fn sample() -> String {
         .to_string()
 }
 
+/// The host's busybox as the sandbox's /bin/sh, which the sample's
+/// packages are built with.
+const SANDBOX_PATH: &str = "/bin/sh=/bin/busybox";
+
+/// `cairn system switch -c CONFIGURATION --root ROOT`, which must succeed;
+/// gives its stderr.
+fn switch(configuration: &str, root: &str) -> String {
+    let out = cairn(&[
+        "system",
+        "switch",
+        "-c",
+        configuration,
+        "--root",
+        root,
+        "--sandbox-path",
+        SANDBOX_PATH,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
+}
+
 fn profile_link(root: &Path) -> PathBuf {
     std::fs::read_link(root.join("nix/var/nix/profiles/system")).unwrap()
 }
@@ -40,7 +62,6 @@ fn build_switch_refuse_bad_and_roll_back() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("machine");
     let root_s = root.to_str().unwrap();
-    let sandbox = "/bin/sh=/bin/busybox";
 
     let link = dir.path().join("result");
     let out = cairn(&[
@@ -51,7 +72,7 @@ fn build_switch_refuse_bad_and_roll_back() {
         "--root",
         root_s,
         "--sandbox-path",
-        sandbox,
+        SANDBOX_PATH,
         "-o",
         link.to_str().unwrap(),
     ]);
@@ -64,22 +85,7 @@ fn build_switch_refuse_bad_and_roll_back() {
     assert!(toplevel.ends_with("-cairn-system-sample-0.1"), "{toplevel}");
     assert_eq!(std::fs::read_link(&link).unwrap(), Path::new(&toplevel));
 
-    let out = cairn(&[
-        "system",
-        "switch",
-        "-c",
-        &sample(),
-        "--root",
-        root_s,
-        "--sandbox-path",
-        sandbox,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = switch(&sample(), root_s);
     assert!(
         stderr.contains("starting the following units: cleanup.timer, httpd.service"),
         "{stderr}"
@@ -150,21 +156,7 @@ fn build_switch_refuse_bad_and_roll_back() {
         ),
     )
     .unwrap();
-    let out = cairn(&[
-        "system",
-        "switch",
-        "-c",
-        changed.to_str().unwrap(),
-        "--root",
-        root_s,
-        "--sandbox-path",
-        sandbox,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    switch(changed.to_str().unwrap(), root_s);
     assert_eq!(profile_link(&root), Path::new("system-2-link"));
     let listing =
         String::from_utf8(cairn(&["system", "list-generations", "--root", root_s]).stdout).unwrap();
