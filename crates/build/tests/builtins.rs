@@ -54,25 +54,7 @@ fn buildenv_builds_like_nix() {
     );
     for (_, outputs) in &report.outputs {
         for path in outputs.values() {
-            let shown = store.store_dir().display_path(path);
-            let info = store.path_info(path).unwrap().unwrap();
-            let nix_hash = stores.nix_query_a(&["-q", "--hash", &shown]);
-            assert_eq!(
-                info.nar_hash.to_string(),
-                nix_hash.trim(),
-                "NAR hash of {shown}"
-            );
-            let nix_refs: BTreeSet<String> = stores
-                .nix_query_a(&["-q", "--references", &shown])
-                .lines()
-                .map(str::to_owned)
-                .collect();
-            let our_refs: BTreeSet<String> = info
-                .references
-                .iter()
-                .map(|r| store.store_dir().display_path(r))
-                .collect();
-            assert_eq!(our_refs, nix_refs, "references of {shown}");
+            stores.assert_same_as_nix(&store, path);
         }
     }
     // The split directory really is split, and the lower priority won.

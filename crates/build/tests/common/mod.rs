@@ -3,10 +3,13 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use cairn_build::{BindPath, BuildSettings, Target};
 use cairn_store::local::{LocalStore, LocalStoreConfig};
+use cairn_store::path::StorePath;
+use cairn_store::path_info::PathInfo;
 use cairn_testkit::{Busybox, Oracle};
 
 /// Store A is built by Nix, store B by cairn.
@@ -99,6 +102,31 @@ impl Stores {
                 .args(args),
         );
         String::from_utf8(out).unwrap()
+    }
+
+    /// Asserts that `path`, valid in cairn's `store`, has the NAR hash and
+    /// references Nix gave it in store A; returns cairn's path info.
+    pub fn assert_same_as_nix(&self, store: &LocalStore, path: &StorePath) -> PathInfo {
+        let shown = store.store_dir().display_path(path);
+        let info = store.path_info(path).unwrap().unwrap();
+        let nix_hash = self.nix_query_a(&["-q", "--hash", &shown]);
+        assert_eq!(
+            info.nar_hash.to_string(),
+            nix_hash.trim(),
+            "NAR hash of {shown}"
+        );
+        let nix_refs: BTreeSet<String> = self
+            .nix_query_a(&["-q", "--references", &shown])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let our_refs: BTreeSet<String> = info
+            .references
+            .iter()
+            .map(|r| store.store_dir().display_path(r))
+            .collect();
+        assert_eq!(our_refs, nix_refs, "references of {shown}");
+        info
     }
 
     /// Opens store B for cairn.
