@@ -24,7 +24,9 @@ pub mod xml;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::symbol::Symbol;
 
 pub use error::{ErrorKind, EvalError, EvalResult, TraceFrame};
 pub use eval::Machine;
@@ -158,7 +160,7 @@ impl Evaluator {
         let mut entries = Vec::new();
         if *ellipsis {
             for (k, a) in args {
-                entries.push((symbol::Symbol::intern(k), a.clone()));
+                entries.push((Symbol::intern(k), a.clone()));
             }
         } else {
             for (sym, default) in formals {
@@ -202,14 +204,13 @@ impl Evaluator {
                         "list index {index} in selection path '{path}' is out of range"
                     ))
                 })?,
-                (Value::Attrs(attrs), _) => attrs
-                    .get(symbol::Symbol::intern(&part))
-                    .cloned()
-                    .ok_or_else(|| {
+                (Value::Attrs(attrs), _) => {
+                    attrs.get(Symbol::intern(&part)).cloned().ok_or_else(|| {
                         fail(format!(
                             "attribute '{part}' in selection path '{path}' not found"
                         ))
-                    })?,
+                    })?
+                }
                 (other, _) => {
                     return Err(fail(format!(
                         "the expression selected by the selection path '{path}' should be a set but is {}",
@@ -273,12 +274,65 @@ impl Evaluator {
     }
 }
 
+/// A Nix file named by `import` or `scopedImport`: a directory means its
+/// `default.nix`.
+struct ImportedFile {
+    /// The canonical absolute file name, also the key of the import cache.
+    key: String,
+    /// The directory relative paths in it start from.
+    dir: PathBuf,
+}
+
+impl ImportedFile {
+    fn resolve(path: &str) -> ImportedFile {
+        let mut p = PathBuf::from(lower::canon_path(&absolute(Path::new(path))));
+        if p.is_dir() {
+            p.push("default.nix");
+        }
+        let dir = p
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        ImportedFile {
+            key: p.to_string_lossy().into_owned(),
+            dir,
+        }
+    }
+
+    fn read(&self, span: Option<Span>) -> EvalResult<Rc<str>> {
+        std::fs::read_to_string(&self.key)
+            .map(Rc::from)
+            .map_err(|e| {
+                EvalError::new(
+                    ErrorKind::Io(format!("opening file '{}': {e}", self.key)),
+                    span,
+                )
+            })
+    }
+}
+
 impl Machine {
     pub(crate) fn eval_source(
         &mut self,
         name: String,
         text: Rc<str>,
         base_dir: &Path,
+    ) -> EvalResult<Value> {
+        // Evaluating may import other files, which need the globals too;
+        // the lowering copies them anyway.
+        let globals = self.globals.clone();
+        let env = self.base_env.clone();
+        self.eval_source_in(name, text, base_dir, &globals, &env)
+    }
+
+    /// Evaluates `text` with `globals` (names to slots of `env`) as its
+    /// outermost scope.
+    fn eval_source_in(
+        &mut self,
+        name: String,
+        text: Rc<str>,
+        base_dir: &Path,
+        globals: &FxHashMap<Symbol, u32>,
+        env: &Rc<value::Env>,
     ) -> EvalResult<Value> {
         let file = self.sources.add(name.clone(), text.clone());
         let base = lower::canon_path(&absolute(base_dir));
@@ -288,32 +342,49 @@ impl Machine {
             &name,
             &base,
             self.opts.home.as_deref(),
-            &self.globals,
+            globals,
         )?;
         self.programs.push(expr.clone());
-        let env = self.base_env.clone();
-        self.eval(&expr, &env)
+        self.eval(&expr, env)
     }
 
     /// `import path`: parses and evaluates a file once, then caches it.
     pub(crate) fn import_path(&mut self, path: &str, span: Option<Span>) -> EvalResult<Value> {
-        let mut p = PathBuf::from(lower::canon_path(&absolute(Path::new(path))));
-        if p.is_dir() {
-            p.push("default.nix");
-        }
-        let key = p.to_string_lossy().into_owned();
-        if let Some(v) = self.imports.get(&key) {
+        let file = ImportedFile::resolve(path);
+        if let Some(v) = self.imports.get(&file.key) {
             return Ok(v.clone());
         }
-        let text = std::fs::read_to_string(&p).map_err(|e| {
-            EvalError::new(ErrorKind::Io(format!("opening file '{key}': {e}")), span)
-        })?;
-        let dir = p
-            .parent()
-            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
-        let v = self.eval_source(key.clone(), text.into(), &dir)?;
-        self.imports.insert(key, v.clone());
+        let text = file.read(span)?;
+        let v = self.eval_source(file.key.clone(), text, &file.dir)?;
+        self.imports.insert(file.key, v.clone());
         Ok(v)
+    }
+
+    /// `scopedImport scope path`: evaluates a file with the names of
+    /// `scope` bound around it, in front of the global names (so it can
+    /// replace `import` or `toString`). Each call parses the file anew, as
+    /// in Nix: the result depends on the scope.
+    pub(crate) fn scoped_import(
+        &mut self,
+        scope: &value::Attrs,
+        path: &str,
+        span: Option<Span>,
+    ) -> EvalResult<Value> {
+        let file = ImportedFile::resolve(path);
+        let text = file.read(span)?;
+        let mut globals = self.globals.clone();
+        let mut slots: Vec<Value> = self.base_env.slots.borrow().to_vec();
+        for (name, value) in scope.iter() {
+            match globals.get(name) {
+                Some(&slot) => slots[slot as usize] = value.clone(),
+                None => {
+                    globals.insert(*name, slots.len() as u32);
+                    slots.push(value.clone());
+                }
+            }
+        }
+        let env = value::Env::new(slots, None);
+        self.eval_source_in(file.key, text, &file.dir, &globals, &env)
     }
 
     /// Forces `v` deeply; `seen` holds sets and lists already visited.

@@ -1,5 +1,5 @@
 //! Control builtins: `seq`, `deepSeq`, `throw`, `abort`, `tryEval`,
-//! `trace`, `import` and file access.
+//! `trace`, `import`, `scopedImport` and file access.
 
 use std::rc::Rc;
 
@@ -33,6 +33,11 @@ pub(super) const BUILTINS: &[Builtin] = &[
     g("import", 1, |m, a, s| {
         let p = m.path_for_reading(&a[0], s)?;
         m.import_path(&p, Some(s))
+    }),
+    g("scopedImport", 2, |m, a, s| {
+        let scope = m.force_attrs(&a[0], s)?;
+        let p = m.path_for_reading(&a[1], s)?;
+        m.scoped_import(&scope, &p, Some(s))
     }),
     b("pathExists", 1, |m, a, s| {
         let p = m.path_for_reading(&a[0], s)?;

@@ -1,0 +1,1 @@
+scopedImport { x = 2; } ../scoped_import_helper.nix

@@ -1,0 +1,1 @@
+scopedImport [ ] ../scoped_import_helper.nix
