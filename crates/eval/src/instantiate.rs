@@ -122,6 +122,20 @@ impl Machine {
             .map_err(|e| store_error(e, span))
     }
 
+    /// Adds what a fetcher fetched (see [`EvalStore::add_fetched`]).
+    pub(crate) fn add_fetched_to_store(
+        &mut self,
+        source: &std::path::Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+        filter: PathFilter<'_>,
+        span: Span,
+    ) -> EvalResult<StorePath> {
+        self.store(span)?
+            .add_fetched(source, name, method, filter)
+            .map_err(|e| store_error(e, span))
+    }
+
     /// Adds a text file with references and remembers them.
     pub(crate) fn add_text_to_store(
         &mut self,

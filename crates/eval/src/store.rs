@@ -103,6 +103,21 @@ pub trait EvalStore {
         filter: PathFilter<'_>,
     ) -> Result<StorePath, EvalStoreError>;
 
+    /// Adds what a fetcher (`fetchurl`, `fetchGit` …) fetched, like
+    /// [`add_path`](EvalStore::add_path). A store that otherwise only
+    /// computes paths (read-only evaluation) still writes these, as Nix
+    /// does: the fetched files are gone once evaluation moves on, and the
+    /// result is usually read at once.
+    fn add_fetched(
+        &mut self,
+        source: &Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+        filter: PathFilter<'_>,
+    ) -> Result<StorePath, EvalStoreError> {
+        self.add_path(source, name, method, filter)
+    }
+
     /// Adds a text file that refers to `references` (`toFile`, `.drv` files).
     fn add_text(
         &mut self,
@@ -238,6 +253,20 @@ impl EvalStore for LocalEvalStore {
         let (hash, _) = nar::hash_path_filtered(&source, HashAlgo::Sha256, mode, filter)?;
         let ca = ContentAddress::Fixed { method, hash };
         Ok(ca.store_path(self.store_dir(), name, &BTreeSet::new(), false)?)
+    }
+
+    fn add_fetched(
+        &mut self,
+        source: &Path,
+        name: &StorePathName,
+        method: FileIngestionMethod,
+        filter: PathFilter<'_>,
+    ) -> Result<StorePath, EvalStoreError> {
+        let store = match &mut self.store {
+            Some(store) => store,
+            None => self.store.insert(LocalStore::open(self.config.clone())?),
+        };
+        Ok(store.add_path_filtered(source, name, method, filter)?)
     }
 
     fn add_text(

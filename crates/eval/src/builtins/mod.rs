@@ -12,6 +12,8 @@ mod control;
 mod derivation;
 mod env;
 mod extra;
+mod fetch;
+mod fetch_git;
 mod hash;
 mod hashes;
 mod json;
@@ -77,6 +79,7 @@ pub fn all() -> Vec<Builtin> {
     v.extend_from_slice(derivation::BUILTINS);
     v.extend_from_slice(env::BUILTINS);
     v.extend_from_slice(extra::BUILTINS);
+    v.extend_from_slice(fetch::BUILTINS);
     v.extend_from_slice(hash::BUILTINS);
     v.extend_from_slice(hashes::BUILTINS);
     v.extend_from_slice(json::BUILTINS);
