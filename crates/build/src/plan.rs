@@ -69,24 +69,11 @@ impl HostOp {
                 .map(drop),
             HostOp::Symlink { target, link } => std::os::unix::fs::symlink(target, link),
             HostOp::HardLink { source, link } => std::fs::hard_link(source, link),
-            HostOp::Remove { path } => remove_tree(path),
+            // Directories a builder left read-only are made writable first.
+            HostOp::Remove { path } => {
+                cairn_store::local::remove_tree(path).map_err(std::io::Error::other)
+            }
         }
-    }
-}
-
-/// Removes the file, symlink or directory tree at `path`, making
-/// directories writable first (a builder may leave read-only ones).
-fn remove_tree(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::symlink_metadata(path)?;
-    if meta.is_dir() {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
-        for entry in std::fs::read_dir(path)? {
-            remove_tree(&entry?.path())?;
-        }
-        std::fs::remove_dir(path)
-    } else {
-        std::fs::remove_file(path)
     }
 }
 

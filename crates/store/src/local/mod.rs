@@ -38,6 +38,7 @@ use crate::nar::{self, HashMode};
 use crate::path::{StoreDir, StorePath, StorePathName};
 use crate::path_info::PathInfo;
 
+pub use canonical::remove_tree;
 pub use db::SCHEMA_VERSION;
 pub use gc::{GcOptions, GcReport, RootSource, indirect_root_name};
 pub use lock::PathLock;
@@ -408,7 +409,7 @@ impl LocalStore {
         }
         // Left over from an add that crashed before registering: never valid,
         // so nothing can be using it.
-        canonical::remove_tree(&target)?;
+        remove_tree(&target)?;
         fs::rename(copy, &target)
             .map_err(|e| LocalStoreError::io("moving into place", &target, e))?;
         // Moving a directory rewrites its `..` entry, which touches its mtime.
@@ -476,7 +477,7 @@ impl LocalStore {
             if self.is_valid(&path)? {
                 self.db.invalidate(&path)?;
             }
-            canonical::remove_tree(&target)?;
+            remove_tree(&target)?;
         }
         Ok(())
     }
