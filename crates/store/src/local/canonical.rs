@@ -7,7 +7,6 @@
 //! their own; only their mtime is set.
 
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
@@ -54,37 +53,8 @@ fn canonicalise_one(path: &Path, meta: &fs::Metadata) -> Result<(), LocalStoreEr
 
 /// Sets atime and mtime to 1 without following a symlink.
 fn set_mtime_one(path: &Path) -> Result<(), LocalStoreError> {
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| {
-        LocalStoreError::io("naming", path, std::io::ErrorKind::InvalidInput.into())
-    })?;
-    let times = [
-        libc::timespec {
-            tv_sec: 1,
-            tv_nsec: 0,
-        },
-        libc::timespec {
-            tv_sec: 1,
-            tv_nsec: 0,
-        },
-    ];
-    // SAFETY: `c_path` is a NUL-terminated string and `times` an array of two
-    // timespecs, both alive for the duration of the call.
-    let rc = unsafe {
-        libc::utimensat(
-            libc::AT_FDCWD,
-            c_path.as_ptr(),
-            times.as_ptr(),
-            libc::AT_SYMLINK_NOFOLLOW,
-        )
-    };
-    if rc != 0 {
-        return Err(LocalStoreError::io(
-            "setting the mtime of",
-            path,
-            std::io::Error::last_os_error(),
-        ));
-    }
-    Ok(())
+    crate::nar::set_canonical_mtime(path)
+        .map_err(|e| LocalStoreError::io("setting the mtime of", path, e))
 }
 
 /// Flushes everything written to the filesystem holding `path` to disk:

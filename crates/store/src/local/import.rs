@@ -93,7 +93,7 @@ pub struct NarStager {
 /// the staged files.
 #[derive(Debug)]
 pub struct StagedNar {
-    dir: tempfile::TempDir,
+    dir: super::Staging,
     path: StorePath,
     nar_hash: Hash,
     nar_size: u64,
@@ -116,7 +116,7 @@ impl StagedNar {
     }
 
     fn contents(&self) -> PathBuf {
-        self.dir.path().join("contents")
+        self.dir.contents()
     }
 }
 
@@ -132,13 +132,8 @@ impl NarStager {
         source: impl Read,
     ) -> Result<StagedNar, ImportError> {
         let shown = || self.store_dir.display_path(path);
-        let dir = tempfile::Builder::new()
-            .prefix(".cairn-import-")
-            .tempdir_in(&self.real_store_dir)
-            .map_err(|e| {
-                LocalStoreError::io("creating a staging directory in", &self.real_store_dir, e)
-            })?;
-        let contents = dir.path().join("contents");
+        let dir = super::Staging::new(&self.real_store_dir, ".cairn-import-")?;
+        let contents = dir.contents();
         let mut reader = CheckingReader {
             inner: source,
             hasher: Hasher::new(nar_hash.algo()),
@@ -236,6 +231,7 @@ impl LocalStore {
             });
         }
         let contents = staged.contents();
+        super::canonical::canonicalise_tree(&contents)?;
         Ok(self.install(&contents, info)?)
     }
 

@@ -361,7 +361,7 @@ impl LocalStore {
             }
         };
         let staging = self.staging_dir()?;
-        let copy = staging.path().join("contents");
+        let copy = staging.contents();
         let (nar_hash, nar_size) = copy_as_nar(&source, &copy, filter)?;
         // Hashes describe the copy, never the source, which may change meanwhile.
         let hash = match method {
@@ -387,19 +387,13 @@ impl LocalStore {
     /// A fresh staging directory inside the store directory, so that the
     /// final move is a rename on one filesystem. Its name starts with a dot,
     /// which no store path can.
-    fn staging_dir(&self) -> Result<tempfile::TempDir, LocalStoreError> {
-        tempfile::Builder::new()
-            .prefix(".cairn-add-")
-            .tempdir_in(&self.real_store_dir)
-            .map_err(|e| {
-                LocalStoreError::io("creating a staging directory in", &self.real_store_dir, e)
-            })
+    fn staging_dir(&self) -> Result<Staging, LocalStoreError> {
+        Staging::new(&self.real_store_dir, ".cairn-add-")
     }
 
-    /// Moves the finished `copy` to `info.path` and registers it, under the
-    /// path's lock. Returns the path.
+    /// Moves the finished `copy`, canonical already, to `info.path` and
+    /// registers it, under the path's lock. Returns the path.
     fn install(&mut self, copy: &Path, info: PathInfo) -> Result<StorePath, LocalStoreError> {
-        canonical::canonicalise_tree(copy)?;
         let target = self.real_path(&info.path);
         // Kept from collection for as long as this process lives.
         let _gc = self.add_temp_root(&info.path)?;
@@ -556,11 +550,11 @@ fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Copies `source` to `target` and returns the SHA-256 and size of its NAR
-/// serialisation, reading the source once: each file's bytes go both into
-/// the copy and into the NAR stream (so what is hashed is exactly what is
-/// written), and the stream is hashed on a second thread while this one
-/// does the IO.
+/// Copies `source` to `target`, with canonical metadata, and returns the
+/// SHA-256 and size of its NAR serialisation, reading the source once:
+/// each file's bytes go both into the copy and into the NAR stream (so
+/// what is hashed is exactly what is written), and the stream is hashed on
+/// a second thread while this one does the IO.
 fn copy_as_nar(
     source: &Path,
     target: &Path,
@@ -570,4 +564,34 @@ fn copy_as_nar(
         nar::dump_path_and_copy(source, stream, target, filter).map(|_| ())
     })?;
     Ok((hash, size))
+}
+
+/// A staging directory in the store directory, where a path's contents
+/// are made before they are moved into place. Dropping it removes what is
+/// left, read-only directories of a canonical copy included.
+#[derive(Debug)]
+struct Staging(tempfile::TempDir);
+
+impl Staging {
+    /// A fresh one in `real_store_dir`, named `prefix…`: a name starting
+    /// with a dot, which no store path can have.
+    fn new(real_store_dir: &Path, prefix: &str) -> Result<Staging, LocalStoreError> {
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(real_store_dir)
+            .map(Staging)
+            .map_err(|e| LocalStoreError::io("creating a staging directory in", real_store_dir, e))
+    }
+
+    /// Where the contents go (they do not exist yet).
+    fn contents(&self) -> PathBuf {
+        self.0.path().join("contents")
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // The directory itself goes with the `TempDir`.
+        let _ = remove_tree(&self.contents());
+    }
 }

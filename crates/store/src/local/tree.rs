@@ -37,7 +37,7 @@ impl LocalStore {
             }
         }
         let staging = self.staging_dir()?;
-        let copy = staging.path().join("contents");
+        let copy = staging.contents();
         let (nar_hash, nar_size) = copy_as_nar(source, &copy, &mut |_| true)?;
         let ca = ContentAddress::Fixed {
             method: FileIngestionMethod::Recursive,

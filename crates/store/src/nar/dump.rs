@@ -78,9 +78,11 @@ pub fn dump_path_filtered<W: Write>(
 /// Like [`dump_path_filtered`], and recreates the tree at `copy` on the way: each
 /// file is read once, and the same bytes go into the NAR and into the copy,
 /// so what the NAR describes is exactly what was copied. Each file copied
-/// starts being written back to disk at once. The copy must not
-/// exist yet; its files get mode 0644 (0755 when executable) and its
-/// directories 0755, as [`restore`](super::restore) gives them.
+/// starts being written back to disk at once. The copy must not exist
+/// yet. It is made with a store's canonical metadata, so that no second
+/// pass over it is needed: files 0444 (0555 when executable), directories
+/// 0555, every mtime 1. A failed copy may leave read-only directories:
+/// remove it with the store's `remove_tree`.
 pub fn dump_path_and_copy<W: Write>(
     path: &Path,
     out: W,
@@ -132,11 +134,12 @@ fn dump_node<W: Write>(
         let len = meta.len();
         let mut file = File::open(&*path).map_err(read_err(path))?;
         let mut copied = match &copy {
+            // The mode applies to later opens: this descriptor can write.
             Some(target) => Some(
                 fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
-                    .mode(if executable { 0o755 } else { 0o644 })
+                    .mode(if executable { 0o555 } else { 0o444 })
                     .open(&**target)
                     .map_err(copy_err(target))?,
             ),
@@ -162,14 +165,20 @@ fn dump_node<W: Write>(
                 None => DumpError::Write(e),
             },
         })?;
-        if let Some(copied) = &copied {
+        if let (Some(copied), Some(target)) = (&copied, &copy) {
+            // After the last write, which would move the mtime again.
+            copied
+                .set_times(canonical_times())
+                .map_err(copy_err(target))?;
             start_writeback(copied);
         }
         enc.regular_footer(len).map_err(DumpError::Write)
     } else if ft.is_symlink() {
         let target = fs::read_link(&*path).map_err(read_err(path))?;
         if let Some(copy) = &copy {
-            std::os::unix::fs::symlink(&target, &**copy).map_err(copy_err(copy))?;
+            std::os::unix::fs::symlink(&target, &**copy)
+                .and_then(|()| set_canonical_mtime(copy))
+                .map_err(copy_err(copy))?;
         }
         enc.symlink(target.as_os_str().as_bytes())
             .map_err(DumpError::Write)
@@ -205,10 +214,49 @@ fn dump_node<W: Write>(
             r?;
             enc.entry_end().map_err(DumpError::Write)?;
         }
+        if let Some(copy) = &copy {
+            // Once every entry is in: adding one moves the mtime.
+            fs::set_permissions(&**copy, fs::Permissions::from_mode(0o555))
+                .and_then(|()| set_canonical_mtime(copy))
+                .map_err(copy_err(copy))?;
+        }
         enc.directory_end().map_err(DumpError::Write)
     } else {
         Err(DumpError::UnsupportedType { path: path.clone() })
     }
+}
+
+/// A store's canonical access and modification time: one second after
+/// the epoch (zero would mean "unknown" to some tools).
+fn canonical_times() -> fs::FileTimes {
+    let one = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1);
+    fs::FileTimes::new().set_accessed(one).set_modified(one)
+}
+
+/// Sets the access and modification times of `path` to the canonical
+/// one, without following it if it is a symlink.
+pub fn set_canonical_mtime(path: &Path) -> io::Result<()> {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let one = libc::timespec {
+        tv_sec: 1,
+        tv_nsec: 0,
+    };
+    let times = [one, one];
+    // SAFETY: `c_path` is a NUL-terminated string and `times` an array of two
+    // timespecs, both alive for the duration of the call.
+    let rc = unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            c_path.as_ptr(),
+            times.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Asks the kernel to start writing a copied file's data to disk, without

@@ -27,7 +27,9 @@ mod restore;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-pub use dump::{DumpError, PathFilter, dump_path, dump_path_and_copy, dump_path_filtered};
+pub use dump::{
+    DumpError, PathFilter, dump_path, dump_path_and_copy, dump_path_filtered, set_canonical_mtime,
+};
 pub use hash_path::{HashMode, hash_path, hash_path_filtered, hash_regular_file};
 pub use reader::{
     EntryKind, MAX_DEPTH, MAX_NAME_LEN, MAX_TARGET_LEN, NarEntry, NarError, NarErrorKind,
