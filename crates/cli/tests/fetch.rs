@@ -72,6 +72,11 @@ fn compress(kind: &str, data: &[u8]) -> Vec<u8> {
 }
 
 fn git(repo: &Path, args: &[&str]) {
+    git_dated(repo, args, "2020-01-01T00:00:00Z");
+}
+
+/// Runs git with a fixed identity and commit date.
+fn git_dated(repo: &Path, args: &[&str], date: &str) {
     let status = Command::new("git")
         .arg("-C")
         .arg(repo)
@@ -80,8 +85,8 @@ fn git(repo: &Path, args: &[&str]) {
         .env("GIT_AUTHOR_EMAIL", "t@example.org")
         .env("GIT_COMMITTER_NAME", "t")
         .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .env("GIT_AUTHOR_DATE", "2020-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2020-01-01T00:00:00Z")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
         .status()
         .unwrap();
     assert!(status.success(), "git {args:?} failed");
@@ -111,19 +116,7 @@ fn make_repo(repo: &Path) {
     std::fs::write(repo.join("tool"), "#!/bin/sh\n").unwrap();
     git(repo, &["add", "."]);
     git(repo, &["update-index", "--chmod=+x", "tool"]);
-    let status = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["commit", "-qm", "two"])
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .env("GIT_AUTHOR_DATE", "2021-06-15T12:34:56Z")
-        .env("GIT_COMMITTER_DATE", "2021-06-15T12:34:56Z")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    git_dated(repo, &["commit", "-qm", "two"], "2021-06-15T12:34:56Z");
     git(repo, &["tag", "v1", "HEAD~1"]);
     git(repo, &["checkout", "-q", "--", "."]);
 }
