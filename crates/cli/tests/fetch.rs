@@ -1,5 +1,5 @@
 //! The fetchers (`fetchurl`, `fetchTarball`, `fetchGit`, `fetchTree`)
-//! against Nix's: the same expressions over `file://` URLs, tarballs in
+//! against Nix's: the same expressions over `file://` and `http://` URLs, tarballs in
 //! every compression and a local Git repository (clean, at older commits,
 //! by branch, and dirty) must print the same store paths and attributes,
 //! and fail where Nix fails. What cairn added must then verify.
@@ -375,17 +375,76 @@ fn tarball_entries_never_land_outside_the_unpacking() {
     assert!(!temp.join("escaped").exists());
 }
 
+/// Serves the files below `root` over HTTP/1.1 on 127.0.0.1, a connection
+/// at a time, for as long as the test runs; returns the base URL.
+fn serve(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            // Skip the headers.
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("/");
+            let head = request.starts_with("HEAD");
+            let reply = match std::fs::read(root.join(path.trim_start_matches('/'))) {
+                Ok(body) => (200, body),
+                Err(_) => (404, b"not here".to_vec()),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.0,
+                reply.1.len()
+            );
+            if !head {
+                let _ = stream.write_all(&reply.1);
+            }
+        }
+    });
+    base
+}
+
+#[test]
+fn http_downloads_give_nixs_paths() {
+    let Some(nix) = Oracle::require("http_downloads_give_nixs_paths") else {
+        return;
+    };
+    let f = Fixture::new();
+    let base = serve(f.root.clone());
+    let exprs = vec![
+        (format!(r#"builtins.fetchurl "{base}/src/top/a.txt""#), true),
+        (format!(r#"fetchTarball "{base}/t.tar.xz""#), true),
+        (
+            format!(r#"fetchTree {{ type = "tarball"; url = "{base}/t.tar.gz"; }}"#),
+            true,
+        ),
+        (format!(r#"builtins.fetchurl "{base}/missing""#), false),
+    ];
+    let problems = compare(&nix, &f, &exprs);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
 #[test]
 fn other_urls_are_refused_with_a_reason() {
     let f = Fixture::new();
     let out = cairn_eval(
         &f.root.join("store"),
-        r#"builtins.fetchurl "https://example.org/x""#,
+        r#"builtins.fetchurl "ftp://example.org/x""#,
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("only file:// URLs can be fetched during evaluation"),
+        stderr.contains("cairn fetches file://, http:// and https:// URLs"),
         "{stderr}"
     );
     assert!(stderr.contains("«string»:1:1"), "{stderr}");

@@ -1,10 +1,7 @@
-//! Fetchers: `fetchurl`, `fetchTarball`, `fetchGit` and `fetchTree`, for
-//! what is on this machine: `file://` URLs, local paths and local Git
-//! repositories. What they fetch enters the store as Nix adds it, so the
-//! store paths and hashes are Nix's.
-//!
-//! Evaluation does not download: other URLs are refused with an error that
-//! says so (a fixed-output derivation fetches them at build time).
+//! Fetchers: `fetchurl`, `fetchTarball`, `fetchGit` and `fetchTree`, over
+//! `file://` URLs, `http(s)://` URLs (with the `network` feature), local
+//! paths and local Git repositories. What they fetch enters the store as
+//! Nix adds it, so the store paths and hashes are Nix's.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -108,23 +105,21 @@ fn store_name(text: &str, url: &str, span: Span) -> EvalResult<StorePathName> {
         .map_err(|e| EvalError::other(format!("invalid store path name for '{url}': {e}"), span))
 }
 
-/// The local file a URL names: `file:///abs/path` (or
-/// `file://localhost/abs/path`), with `%XX` escapes decoded.
-fn local_file(url: &str, span: Span) -> EvalResult<PathBuf> {
-    let refuse = |why: &str| EvalError::other(format!("unable to download '{url}': {why}"), span);
+/// The local file a `file://` URL names (`file:///abs/path` or
+/// `file://localhost/abs/path`), with `%XX` escapes decoded; `None` for
+/// other URLs.
+fn local_file(url: &str, span: Span) -> EvalResult<Option<PathBuf>> {
     let Some(rest) = url.strip_prefix("file://") else {
-        return Err(refuse(
-            "only file:// URLs can be fetched during evaluation (fetch others with a \
-             fixed-output derivation, such as nixpkgs' fetchurl)",
-        ));
+        return Ok(None);
     };
+    let refuse = |why: &str| EvalError::other(format!("unable to download '{url}': {why}"), span);
     let path = rest.strip_prefix("localhost").unwrap_or(rest);
     if !path.starts_with('/') {
         return Err(refuse("a file:// URL needs an absolute path"));
     }
     let decoded = percent_decode(path).ok_or_else(|| refuse("malformed %-escape"))?;
     use std::os::unix::ffi::OsStringExt;
-    Ok(PathBuf::from(std::ffi::OsString::from_vec(decoded)))
+    Ok(Some(PathBuf::from(std::ffi::OsString::from_vec(decoded))))
 }
 
 fn percent_decode(s: &str) -> Option<Vec<u8>> {
@@ -238,25 +233,24 @@ struct Download {
 
 impl Download {
     fn of(url: &str, span: Span) -> EvalResult<Download> {
-        let file = local_file(url, span)?;
         let dir = tempfile::tempdir().map_err(|e| temp_error(e, span))?;
         let copy = dir.path().join("download");
-        // Links are followed, and the copy is a plain file without an
-        // executable bit, as the bytes a download writes.
-        std::fs::copy(&file, &copy)
-            .and_then(|_| {
+        let fetched = match local_file(url, span)? {
+            // Links are followed, and the copy is a plain file without an
+            // executable bit, as the bytes a download writes.
+            Some(file) => std::fs::copy(&file, &copy)
+                .map(drop)
+                .map_err(|e| format!("reading '{}': {e}", file.display())),
+            None if is_http(url) => http_download(url, &copy),
+            None => Err("cairn fetches file://, http:// and https:// URLs".to_owned()),
+        };
+        fetched
+            .and_then(|()| {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644))
+                    .map_err(|e| e.to_string())
             })
-            .map_err(|e| {
-                EvalError::other(
-                    format!(
-                        "unable to download '{url}': reading '{}': {e}",
-                        file.display()
-                    ),
-                    span,
-                )
-            })?;
+            .map_err(|why| EvalError::other(format!("unable to download '{url}': {why}"), span))?;
         Ok(Download { _dir: dir, copy })
     }
 
@@ -273,6 +267,20 @@ impl Download {
             span,
         )
     }
+}
+
+fn is_http(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+#[cfg(feature = "network")]
+fn http_download(url: &str, target: &Path) -> Result<(), String> {
+    super::fetch_http::download(url, target)
+}
+
+#[cfg(not(feature = "network"))]
+fn http_download(_url: &str, _target: &Path) -> Result<(), String> {
+    Err("this cairn-eval was built without the `network` feature".to_owned())
 }
 
 fn temp_error(e: std::io::Error, span: Span) -> EvalError {
@@ -303,9 +311,9 @@ fn fetch_unpacked(
             return Ok((path, hash));
         }
     }
-    let file = local_file(url, span)?;
+    let archive = Download::of(url, span)?;
     let unpacked = tempfile::tempdir().map_err(|e| temp_error(e, span))?;
-    let root = unpack_archive(&file, unpacked.path())
+    let root = unpack_archive(&archive.copy, unpacked.path())
         .map_err(|e| EvalError::other(format!("unpacking '{url}': {e}"), span))?;
     let hash = sha256_of(&root, FileIngestionMethod::Recursive, span)?;
     check_hash(url, expected, hash, span)?;
@@ -368,10 +376,10 @@ fn git_location(m: &mut Machine, v: &Value, span: Span) -> EvalResult<PathBuf> {
     if url.starts_with('/') {
         return Ok(PathBuf::from(url));
     }
-    if url.starts_with("file://") {
-        // A query (`?ref=…`) is not part of the path.
-        let without_query = url.split('?').next().unwrap_or(url);
-        return local_file(without_query, span);
+    // A query (`?ref=…`) is not part of the path.
+    let without_query = url.split('?').next().unwrap_or(url);
+    if let Some(path) = local_file(without_query, span)? {
+        return Ok(path);
     }
     Err(EvalError::other(
         format!(
@@ -553,8 +561,8 @@ fn tree_input_from_url(url: &str, span: Span) -> EvalResult<TreeInput> {
     if url.starts_with("git+") {
         let mut input = GitInput::new(PathBuf::new());
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
-        input.location = match base.strip_prefix("git+file://") {
-            Some(_) => local_file(&base["git+".len()..], span)?,
+        input.location = match local_file(&base["git+".len()..], span)? {
+            Some(path) => path,
             None => {
                 return Err(EvalError::other(
                     format!(
@@ -685,14 +693,14 @@ mod tests {
             end: 0,
         };
         assert_eq!(
-            local_file("file:///tmp/a%20b", span).unwrap(),
+            local_file("file:///tmp/a%20b", span).unwrap().unwrap(),
             Path::new("/tmp/a b")
         );
         assert_eq!(
-            local_file("file://localhost/x", span).unwrap(),
+            local_file("file://localhost/x", span).unwrap().unwrap(),
             Path::new("/x")
         );
-        assert!(local_file("https://example.org/x", span).is_err());
+        assert!(local_file("https://example.org/x", span).unwrap().is_none());
         assert!(local_file("file://relative", span).is_err());
         assert!(local_file("file:///bad%zz", span).is_err());
     }

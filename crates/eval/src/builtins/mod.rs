@@ -14,6 +14,8 @@ mod env;
 mod extra;
 mod fetch;
 mod fetch_git;
+#[cfg(feature = "network")]
+mod fetch_http;
 mod hash;
 mod hashes;
 mod json;
