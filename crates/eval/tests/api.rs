@@ -201,3 +201,18 @@ fn dropping_an_evaluator_frees_its_builtins() {
     drop(ev);
     assert!(weak.upgrade().is_none(), "builtins outlived its evaluator");
 }
+
+#[test]
+fn fetchers_touch_nothing_without_a_store() {
+    // An evaluator without a store (pure evaluation, fuzzing) must not read,
+    // download or run anything for a fetcher: it fails first.
+    for src in [
+        r#"builtins.fetchurl "file:///etc/hostname""#,
+        r#"fetchTarball "http://127.0.0.1:1/x.tar.gz""#,
+        r#"fetchGit /nonexistent-repo"#,
+        r#"fetchTree { type = "path"; path = "/etc"; }"#,
+    ] {
+        let err = eval(src).unwrap_err().to_string();
+        assert!(err.contains("has no store"), "{src}: {err}");
+    }
+}

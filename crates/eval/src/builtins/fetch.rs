@@ -188,6 +188,8 @@ fn store_path_value(m: &mut Machine, path: &StorePath) -> Value {
 }
 
 fn fetchurl(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {
+    // Nothing is read, downloaded or run without a store to put it in.
+    m.store(span)?;
     let args = download_args(m, &a[0], "fetchurl", span)?;
     let name = args
         .name
@@ -288,6 +290,8 @@ fn temp_error(e: std::io::Error, span: Span) -> EvalError {
 }
 
 fn fetch_tarball(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {
+    // Nothing is read, downloaded or run without a store to put it in.
+    m.store(span)?;
     let args = download_args(m, &a[0], "fetchTarball", span)?;
     let name = args.name.as_deref().unwrap_or("source");
     let (path, _) = fetch_unpacked(m, &args.url, name, args.sha256, span)?;
@@ -360,6 +364,8 @@ fn unpack_archive(archive: &Path, into: &Path) -> std::io::Result<PathBuf> {
 }
 
 fn fetch_git(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {
+    // Nothing is read, downloaded or run without a store to put it in.
+    m.store(span)?;
     let input = match m.force(&a[0])? {
         Value::Attrs(attrs) => git_input(m, &attrs, false, span)?,
         other => GitInput::new(git_location(m, &other, span)?),
@@ -442,6 +448,8 @@ enum TreeInput {
 }
 
 fn fetch_tree(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {
+    // Nothing is read, downloaded or run without a store to put it in.
+    m.store(span)?;
     let (input, nar_hash) = match m.force(&a[0])? {
         Value::Attrs(attrs) => tree_input_from_attrs(m, &attrs, span)?,
         other => {
