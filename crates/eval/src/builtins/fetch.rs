@@ -447,71 +447,86 @@ enum TreeInput {
     Git(GitInput),
 }
 
+/// A `fetchTree` input and the NAR hash its result must have. Its store
+/// path is always named `source` (`fetchTree` refuses `name`, as in Nix).
+struct TreeRequest {
+    input: TreeInput,
+    nar_hash: Option<Hash>,
+}
+
+impl TreeRequest {
+    fn new(input: TreeInput) -> TreeRequest {
+        TreeRequest {
+            input,
+            nar_hash: None,
+        }
+    }
+
+    fn check(&self, what: &str, actual: Hash, span: Span) -> EvalResult<()> {
+        match self.nar_hash {
+            Some(expected) if expected != actual => Err(EvalError::other(
+                format!(
+                    "NAR hash mismatch in input '{what}': expected '{}', got '{}'",
+                    expected.to_sri(),
+                    actual.to_sri()
+                ),
+                span,
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 fn fetch_tree(m: &mut Machine, a: &[Value], span: Span) -> EvalResult<Value> {
     // Nothing is read, downloaded or run without a store to put it in.
     m.store(span)?;
-    let (input, nar_hash) = match m.force(&a[0])? {
-        Value::Attrs(attrs) => tree_input_from_attrs(m, &attrs, span)?,
+    let request = match m.force(&a[0])? {
+        Value::Attrs(attrs) => tree_request_from_attrs(m, &attrs, span)?,
         other => {
             let url = plain_string(m, &other, span)?;
-            (tree_input_from_url(&url, span)?, None)
+            TreeRequest::new(tree_input_from_url(&url, span)?)
         }
     };
-    let (path, hash, mut fields) = match input {
-        TreeInput::Git(mut git) => {
-            git.nar_hash = git.nar_hash.or(nar_hash);
-            let fetched = fetch_git::fetch(m, &git, span)?;
+    // Each kind checks the hash before anything is added.
+    let (path, hash, mut fields) = match &request.input {
+        TreeInput::Git(git) => {
+            let fetched = fetch_git::fetch(m, git, span)?;
             return Ok(fetched.into_value(m));
         }
         TreeInput::File { url } => {
-            let name = store_name(url_base_name(&url), &url, span)?;
-            let download = Download::of(&url, span)?;
+            let name = store_name("source", url, span)?;
+            let download = Download::of(url, span)?;
             let hash = download.sha256(FileIngestionMethod::Recursive, span)?;
+            request.check(url, hash, span)?;
             (download.add(m, &name, span)?, hash, Vec::new())
         }
         TreeInput::Tarball { url } => {
-            let (path, hash) = fetch_unpacked(m, &url, "source", nar_hash, span)?;
+            let (path, hash) = fetch_unpacked(m, url, "source", request.nar_hash, span)?;
             (path, hash, Vec::new())
         }
         TreeInput::Path { path } => {
-            let hash = sha256_of(&path, FileIngestionMethod::Recursive, span)?;
-            let name = store_name("source", &path.to_string_lossy(), span)?;
+            let shown = path.to_string_lossy();
+            let hash = sha256_of(path, FileIngestionMethod::Recursive, span)?;
+            request.check(&shown, hash, span)?;
+            let name = store_name("source", &shown, span)?;
             let added = m.add_fetched_to_store(
-                &path,
+                path,
                 &name,
                 FileIngestionMethod::Recursive,
                 &mut |_| true,
                 span,
             )?;
-            let modified = newest_mtime(&path).map_err(|e| {
-                EvalError::other(format!("reading '{}': {e}", path.display()), span)
-            })?;
+            let modified = newest_mtime(path)
+                .map_err(|e| EvalError::other(format!("reading '{shown}': {e}"), span))?;
             (added, hash, last_modified_fields(modified))
         }
     };
-    if let Some(expected) = nar_hash
-        && expected != hash
-    {
-        return Err(EvalError::other(
-            format!(
-                "NAR hash mismatch in input '{}': expected '{}', got '{}'",
-                m.store_dir().display_path(&path),
-                expected.to_sri(),
-                hash.to_sri()
-            ),
-            span,
-        ));
-    }
     fields.push((Symbol::intern("narHash"), Value::string(hash.to_sri())));
     fields.push((Symbol::intern("outPath"), store_path_value(m, &path)));
     Ok(Value::Attrs(Rc::new(Attrs::from_unsorted(fields))))
 }
 
-fn tree_input_from_attrs(
-    m: &mut Machine,
-    attrs: &Attrs,
-    span: Span,
-) -> EvalResult<(TreeInput, Option<Hash>)> {
+fn tree_request_from_attrs(m: &mut Machine, attrs: &Attrs, span: Span) -> EvalResult<TreeRequest> {
     let kind = match attrs.get(Symbol::intern("type")) {
         Some(v) => plain_string(m, v, span)?,
         None => {
@@ -521,8 +536,16 @@ fn tree_input_from_attrs(
             ));
         }
     };
+    if attrs.get(Symbol::intern("name")).is_some() {
+        return Err(EvalError::other(
+            "attribute 'name' isn't supported in call to 'fetchTree'",
+            span,
+        ));
+    }
     if kind == "git" {
-        return Ok((TreeInput::Git(git_input(m, attrs, true, span)?), None));
+        return Ok(TreeRequest::new(TreeInput::Git(git_input(
+            m, attrs, true, span,
+        )?)));
     }
     let mut nar_hash = None;
     let mut location = None;
@@ -559,7 +582,7 @@ fn tree_input_from_attrs(
             ));
         }
     };
-    Ok((input, nar_hash))
+    Ok(TreeRequest { input, nar_hash })
 }
 
 /// The input a URL string names, as Nix reads flake-style URLs: a
