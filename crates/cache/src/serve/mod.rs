@@ -102,7 +102,7 @@ impl Default for ServeOptions {
 #[derive(Debug, Error)]
 pub enum ServeError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: String,
