@@ -11,9 +11,9 @@
 //! The poller is the thread that calls `CacheServer::run`. It also accepts
 //! connections (the listener is in the same epoll set), closes connections
 //! idle for longer than the idle timeout, and keeps the number open under
-//! its bound: at the bound, the idle connection used least recently makes room for a
-//! new one, and with none idle the listener is left unwatched, so new
-//! clients wait in the kernel's backlog until a connection closes.
+//! its bound: at the bound, the idle connection used least recently makes
+//! room for a new one, and with none idle the listener is left unwatched,
+//! so new clients wait in the kernel's backlog until a connection closes.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -308,9 +308,10 @@ pub(super) fn poll(
 }
 
 /// Accepts every waiting connection while there is room (making room by
-/// closing the idle connection used least recently if need be) and parks each until
-/// its first request. Re-arms the listener unless out of room, in which
-/// case it is retried when a connection closes or at the next tick.
+/// closing the idle connection used least recently if need be) and parks
+/// each until its first request. Re-arms the listener unless out of room,
+/// in which case it is retried when a connection closes or at the next
+/// tick.
 fn accept_all(
     listener: &TcpListener,
     idle: &Idle,

@@ -19,8 +19,8 @@
 //!   (the one that calls [`CacheServer::run`], which also accepts), costing
 //!   a socket and a few bytes; parked connections are closed after
 //!   [`ServeOptions::idle_timeout`], and at most
-//!   [`ServeOptions::max_connections`] are open (the idle one used least recently makes
-//!   room for a new one);
+//!   [`ServeOptions::max_connections`] are open (the idle one used least
+//!   recently makes room for a new one);
 //! - a request head is read into the worker's buffer of at most 16 KiB; a
 //!   NAR is serialised straight from the store into the socket through a
 //!   64 KiB buffer, whatever its size. Its length is known from the
