@@ -39,6 +39,13 @@ enum Action {
         /// The priority announced in nix-cache-info (lower is preferred).
         #[arg(long, value_name = "N")]
         priority: Option<i32>,
+        /// The most requests answered at once (worker threads).
+        #[arg(long, value_name = "N", default_value_t = ServeOptions::default().max_concurrent)]
+        workers: usize,
+        /// The most connections open at once; the idle one used least
+        /// recently is closed to make room for a new one.
+        #[arg(long, value_name = "N", default_value_t = ServeOptions::default().max_connections)]
+        max_connections: usize,
     },
 }
 
@@ -59,6 +66,8 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
             listen,
             key_file,
             priority,
+            workers,
+            max_connections,
         } => {
             let secret_key = key_file.as_deref().map(read_secret_key).transpose()?;
             let server = CacheServer::bind(
@@ -67,6 +76,8 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
                 ServeOptions {
                     secret_key,
                     priority,
+                    max_concurrent: workers,
+                    max_connections,
                     ..ServeOptions::default()
                 },
             )?;
