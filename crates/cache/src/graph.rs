@@ -44,15 +44,15 @@ pub(crate) fn references_first<T>(
 }
 
 /// True when every reference of `path` (other than itself) that is a key
-/// of `nodes` is in `done`.
+/// of `nodes` is `done`.
 pub(crate) fn references_done<T>(
     path: &StorePath,
     refs: &BTreeSet<StorePath>,
     nodes: &HashMap<StorePath, T>,
-    done: &HashSet<StorePath>,
+    done: impl Fn(&StorePath) -> bool,
 ) -> bool {
     refs.iter()
-        .all(|r| r == path || done.contains(r) || !nodes.contains_key(r))
+        .all(|r| r == path || done(r) || !nodes.contains_key(r))
 }
 
 #[cfg(test)]

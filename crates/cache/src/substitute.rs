@@ -405,19 +405,23 @@ impl Substituters {
             // references are not valid yet.
             let mut waiting: BTreeMap<StorePath, StagedNar> = BTreeMap::new();
             let mut registered: HashSet<StorePath> = HashSet::new();
-            for result in done_rx.iter() {
-                let staged = match result {
-                    Ok(staged) => staged,
-                    Err(error) => {
-                        stop.store(true, Ordering::Relaxed);
-                        first_error.get_or_insert(error);
-                        continue;
+            while let Ok(first) = done_rx.recv() {
+                // Whatever else has arrived meanwhile joins the same batch.
+                for result in std::iter::once(first).chain(done_rx.try_iter()) {
+                    match result {
+                        Ok(staged) if first_error.is_none() => {
+                            waiting.insert(staged.path().clone(), staged);
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            stop.store(true, Ordering::Relaxed);
+                            first_error.get_or_insert(error);
+                        }
                     }
-                };
+                }
                 if first_error.is_some() {
                     continue;
                 }
-                waiting.insert(staged.path().clone(), staged);
                 if let Err(error) = self.register_ready(
                     store,
                     plan,
@@ -437,8 +441,9 @@ impl Substituters {
         }
     }
 
-    /// Registers every waiting path whose references are all valid, until
-    /// none is left that can go.
+    /// Registers every waiting path whose references are valid or go in
+    /// with it: all that can go, in batches of up to [`BATCH`] paths, each
+    /// flushed once and registered in one transaction.
     fn register_ready(
         &self,
         store: &mut LocalStore,
@@ -448,30 +453,47 @@ impl Substituters {
         report: &mut SubstituteReport,
         progress: &dyn Progress,
     ) -> Result<(), SubstituteError> {
+        /// Paths per transaction: each holds its lock file open meanwhile.
+        const BATCH: usize = 256;
+        // Taken in rounds, so a path follows its references within a batch.
+        let mut ready: Vec<StorePath> = Vec::new();
+        let mut going: HashSet<StorePath> = HashSet::new();
         loop {
-            let ready: Vec<StorePath> = waiting
+            let round: Vec<StorePath> = waiting
                 .keys()
+                .filter(|path| !going.contains(*path))
                 .filter(|path| {
                     let refs = &plan[*path].info.references;
-                    crate::graph::references_done(path, refs, plan, registered)
+                    crate::graph::references_done(path, refs, plan, |r| {
+                        registered.contains(r) || going.contains(r)
+                    })
                 })
                 .cloned()
                 .collect();
-            if ready.is_empty() {
-                return Ok(());
+            if round.is_empty() {
+                break;
             }
-            for path in ready {
-                let Some(staged) = waiting.remove(&path) else {
-                    continue;
-                };
-                let info = &plan[&path].info;
-                store.import_staged(staged, path_info(info))?;
-                report.nar_bytes += info.nar_size;
+            going.extend(round.iter().cloned());
+            ready.extend(round);
+        }
+        for chunk in ready.chunks(BATCH) {
+            let batch: Vec<(StagedNar, PathInfo)> = chunk
+                .iter()
+                .filter_map(|path| waiting.remove(path))
+                .map(|staged| {
+                    let info = path_info(&plan[staged.path()].info);
+                    (staged, info)
+                })
+                .collect();
+            store.import_staged_all(batch)?;
+            for path in chunk {
+                report.nar_bytes += plan[path].info.nar_size;
                 report.substituted.push(path.clone());
-                progress.finished(&path);
-                registered.insert(path);
+                progress.finished(path);
+                registered.insert(path.clone());
             }
         }
+        Ok(())
     }
 
     fn fetch_with_retries(

@@ -215,7 +215,9 @@ pub fn upload(
                 let ready: Vec<StorePath> = waiting
                     .iter()
                     .filter(|(path, info)| {
-                        crate::graph::references_done(path, &info.references, &items, &done)
+                        crate::graph::references_done(path, &info.references, &items, |r| {
+                            done.contains(r)
+                        })
                     })
                     .map(|(path, _)| path.clone())
                     .collect();
