@@ -566,32 +566,41 @@ fn copy_as_nar(
     Ok((hash, size))
 }
 
-/// A staging directory in the store directory, where a path's contents
-/// are made before they are moved into place. Dropping it removes what is
-/// left, read-only directories of a canonical copy included.
+/// Where a path's contents are made before they are moved into place: a
+/// fresh name in the store directory (no directory around it, so staging
+/// costs no inode of its own). Dropping it removes what is there,
+/// read-only directories of a canonical copy included.
 #[derive(Debug)]
-struct Staging(tempfile::TempDir);
+struct Staging {
+    contents: PathBuf,
+}
 
 impl Staging {
-    /// A fresh one in `real_store_dir`, named `prefix…`: a name starting
-    /// with a dot, which no store path can have.
+    /// A name `prefix…` in `real_store_dir` that nothing uses: a name
+    /// starting with a dot, which no store path can have, made unique by
+    /// this process's id, a counter and the time. Whatever is made there
+    /// is created exclusively, so a clash would be an error, never a mix.
     fn new(real_store_dir: &Path, prefix: &str) -> Result<Staging, LocalStoreError> {
-        tempfile::Builder::new()
-            .prefix(prefix)
-            .tempdir_in(real_store_dir)
-            .map(Staging)
-            .map_err(|e| LocalStoreError::io("creating a staging directory in", real_store_dir, e))
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("{prefix}{}-{count}-{nanos:x}", std::process::id());
+        Ok(Staging {
+            contents: real_store_dir.join(name),
+        })
     }
 
     /// Where the contents go (they do not exist yet).
     fn contents(&self) -> PathBuf {
-        self.0.path().join("contents")
+        self.contents.clone()
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        // The directory itself goes with the `TempDir`.
-        let _ = remove_tree(&self.contents());
+        // Gone already once moved into place.
+        let _ = remove_tree(&self.contents);
     }
 }
