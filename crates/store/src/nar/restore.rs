@@ -30,6 +30,9 @@ pub enum RestoreError {
     },
 }
 
+/// The largest buffer a restored file's writes go through.
+const MAX_WRITE_BUFFER: usize = 256 * 1024;
+
 /// Unpacks the NAR read from `reader` at `target`.
 ///
 /// `target` must not exist, or be an empty directory (for a root that is a
@@ -74,7 +77,7 @@ pub fn restore<R: Read>(reader: R, target: &Path) -> Result<(), RestoreError> {
             EntryKind::Symlink { target } => {
                 symlink(OsStr::from_bytes(&target), &path).map_err(create_err(&path))?;
             }
-            EntryKind::Regular { executable, .. } => {
+            EntryKind::Regular { executable, size } => {
                 let file = OpenOptions::new()
                     .write(true)
                     .create_new(true)
@@ -82,7 +85,10 @@ pub fn restore<R: Read>(reader: R, target: &Path) -> Result<(), RestoreError> {
                     .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
                     .open(&path)
                     .map_err(create_err(&path))?;
-                let mut out = BufWriter::with_capacity(256 * 1024, file);
+                // No larger than the file: most store files are small.
+                let capacity = usize::try_from(size)
+                    .map_or(MAX_WRITE_BUFFER, |n| n.clamp(1, MAX_WRITE_BUFFER));
+                let mut out = BufWriter::with_capacity(capacity, file);
                 nar.read_contents(&mut out)?;
                 let file = out
                     .into_inner()
