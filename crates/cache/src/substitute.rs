@@ -10,9 +10,11 @@
 //! 2. downloads, decompresses and unpacks NARs on
 //!    [`SubstituteOptions::download_jobs`] threads into the store's staging
 //!    area, checking NarHash and NarSize on the bytes unpacked;
-//! 3. registers each path, with references, deriver, signatures and
-//!    content address, as soon as its references are valid, so the store
-//!    holds only complete closures at every moment.
+//! 3. registers the paths, with references, deriver, signatures and
+//!    content address, in batches of up to 256 paths (one flush
+//!    and one transaction each), each path in the same batch as its
+//!    references or a later one, so the store holds only complete closures
+//!    at every moment.
 //!
 //! Anything that fails a check is refused with a message naming the path,
 //! the cache and the reason; it is never registered.
@@ -33,6 +35,10 @@ use thiserror::Error;
 use crate::binary_cache::{BinaryCache, CacheError};
 use crate::narinfo::NarInfo;
 use crate::signature::TrustedKeys;
+
+/// Paths registered together (one flush, one transaction). Each holds
+/// its lock file open until its batch is registered.
+const REGISTER_BATCH: usize = 256;
 
 /// How substitution behaves.
 #[derive(Debug, Clone)]
@@ -419,7 +425,9 @@ impl Substituters {
                         }
                     }
                 }
-                if first_error.is_some() {
+                // Registered in batches as large as the lock budget allows:
+                // each batch costs one flush of the filesystem.
+                if first_error.is_some() || waiting.len() < REGISTER_BATCH {
                     continue;
                 }
                 if let Err(error) = self.register_ready(
@@ -434,6 +442,19 @@ impl Substituters {
                     first_error.get_or_insert(error);
                 }
             }
+            // What is left, once every download is in.
+            if first_error.is_none()
+                && let Err(error) = self.register_ready(
+                    store,
+                    plan,
+                    &mut waiting,
+                    &mut registered,
+                    &mut report,
+                    progress,
+                )
+            {
+                first_error = Some(error);
+            }
         });
         match first_error {
             Some(error) => Err(error),
@@ -442,8 +463,8 @@ impl Substituters {
     }
 
     /// Registers every waiting path whose references are valid or go in
-    /// with it: all that can go, in batches of up to [`BATCH`] paths, each
-    /// flushed once and registered in one transaction.
+    /// with it: all that can go, in batches of up to [`REGISTER_BATCH`]
+    /// paths, each flushed once and registered in one transaction.
     fn register_ready(
         &self,
         store: &mut LocalStore,
@@ -453,8 +474,6 @@ impl Substituters {
         report: &mut SubstituteReport,
         progress: &dyn Progress,
     ) -> Result<(), SubstituteError> {
-        /// Paths per transaction: each holds its lock file open meanwhile.
-        const BATCH: usize = 256;
         // Taken in rounds, so a path follows its references within a batch.
         let mut ready: Vec<StorePath> = Vec::new();
         let mut going: HashSet<StorePath> = HashSet::new();
@@ -476,7 +495,7 @@ impl Substituters {
             going.extend(round.iter().cloned());
             ready.extend(round);
         }
-        for chunk in ready.chunks(BATCH) {
+        for chunk in ready.chunks(REGISTER_BATCH) {
             let batch: Vec<(StagedNar, PathInfo)> = chunk
                 .iter()
                 .filter_map(|path| waiting.remove(path))
