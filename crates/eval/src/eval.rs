@@ -13,6 +13,7 @@ use crate::EvalOptions;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
 use crate::span::{SourceMap, Span};
+use crate::speculate::{evaluated, int_op};
 use crate::symbol::Symbol;
 use crate::value::{AttrPos, Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
 
@@ -67,6 +68,21 @@ fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
     e.slots.borrow()[slot as usize].clone()
 }
 
+/// `f` of variable `(depth, slot)` without cloning it; `None` if the slot
+/// is not filled yet (a forward reference while a frame is being built).
+pub(crate) fn lookup_ref(
+    env: &Rc<Env>,
+    depth: u32,
+    slot: u32,
+    f: impl FnOnce(&Value) -> Option<Value>,
+) -> Option<Value> {
+    let mut e = env;
+    for _ in 0..depth {
+        e = e.parent.as_ref()?;
+    }
+    f(e.slots.try_borrow().ok()?.get(slot as usize)?)
+}
+
 impl Machine {
     pub(crate) fn new(opts: EvalOptions) -> Self {
         Machine {
@@ -81,6 +97,16 @@ impl Machine {
             depth: 0,
             writing: Default::default(),
         }
+    }
+
+    /// Whether no step budget is kept (`EvalOptions::max_steps` unset).
+    pub(crate) fn steps_left_is_none(&self) -> bool {
+        self.steps_left.is_none()
+    }
+
+    /// How many calls are in progress.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
     }
 
     /// Evaluates `v` to weak head normal form.
@@ -112,6 +138,7 @@ impl Machine {
                 None => err,
             }),
             Pending::Apply(app) => self.apply(app.0.clone(), app.1.clone(), app.2),
+            Pending::Apply2(app) => self.call2(&app.0, app.1.clone(), app.2.clone(), app.3),
             Pending::Native(f) => f(self),
         });
         match r {
@@ -132,6 +159,9 @@ impl Machine {
         match &**expr {
             Expr::Const(v) => v.clone(),
             Expr::Var { depth, slot, .. } => lookup(env, *depth, *slot),
+            e @ Expr::BinOp { .. } => self
+                .eager_value(e, env)
+                .unwrap_or_else(|| Value::Thunk(Thunk::new(expr.clone(), env.clone()))),
             _ => Value::Thunk(Thunk::new(expr.clone(), env.clone())),
         }
     }
@@ -236,6 +266,9 @@ impl Machine {
             match &**expr {
                 Expr::Const(v) => return Ok(v.clone()),
                 Expr::Var { depth, slot, span } => {
+                    if let Some(v) = lookup_ref(env, *depth, *slot, evaluated) {
+                        return Ok(v);
+                    }
                     let v = lookup(env, *depth, *slot);
                     return self.force(&v).map_err(|e| e.or_span(*span));
                 }
@@ -327,6 +360,9 @@ impl Machine {
                     let a = self.thunk(arg, env);
                     match f {
                         Value::Lambda(c) => {
+                            if let Some(v) = self.cheap_call(&c, &a) {
+                                return Ok(v);
+                            }
                             self.enter_call(*span)?;
                             *calls += 1;
                             let new = self.bind_args(&c, a, *span)?;
@@ -605,6 +641,11 @@ impl Machine {
     pub fn call2(&mut self, f: &Value, x: Value, y: Value, span: Span) -> EvalResult<Value> {
         let f = self.force(f)?;
         if let Value::Lambda(c) = &f
+            && let Some(v) = self.cheap_call2(c, &x, &y)
+        {
+            return Ok(v);
+        }
+        if let Value::Lambda(c) = &f
             && let Param::Ident = c.def.param
             && let Expr::Lambda(inner) = &*c.def.body
         {
@@ -628,7 +669,10 @@ impl Machine {
     pub fn apply(&mut self, f: Value, arg: Value, span: Span) -> EvalResult<Value> {
         let f = self.force(&f)?;
         match f {
-            Value::Lambda(c) => self.call_closure(&c, arg, span),
+            Value::Lambda(c) => match self.cheap_call(&c, &arg) {
+                Some(v) => Ok(v),
+                None => self.call_closure(&c, arg, span),
+            },
             Value::PrimOp(op) => {
                 if op.arity == 1 {
                     self.call_primop(&op, &[arg], span)
@@ -730,6 +774,13 @@ impl Machine {
             _ => {
                 let l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                // Integers take the short way when the result is defined;
+                // the general path reports overflow and division by zero.
+                if let (Value::Int(a), Value::Int(b)) = (&l, &r)
+                    && let Some(v) = int_op(op, *a, *b)
+                {
+                    return Ok(v);
+                }
                 self.binop_values(op, l, r, span)
             }
         }

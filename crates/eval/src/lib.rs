@@ -16,6 +16,7 @@ pub mod pos;
 pub mod print;
 mod realise;
 pub mod span;
+mod speculate;
 pub mod store;
 pub mod symbol;
 pub mod value;
@@ -89,6 +90,14 @@ pub struct EvalOptions {
     /// `allow-import-from-derivation` (on by default, as in Nix). Building
     /// needs a store with a builder ([`store::LocalEvalStore::with_builder`]).
     pub allow_import_from_derivation: bool,
+    /// Compute cheap, total expressions (integer arithmetic and comparisons
+    /// over integers already evaluated, and calls of functions whose body
+    /// is one) when they are built instead of suspending them in a thunk.
+    /// The results are Nix's; what differs is that such a value is never
+    /// an unevaluated thunk, which a printer that does not force (output
+    /// without `--strict`, `builtins.trace`) would show as `<CODE>`. Off by
+    /// default; turn it on when everything printed is forced first.
+    pub compute_cheap_eagerly: bool,
 }
 
 impl Default for EvalOptions {
@@ -101,6 +110,7 @@ impl Default for EvalOptions {
             home: std::env::var("HOME").ok(),
             trace_to_stderr: true,
             allow_import_from_derivation: true,
+            compute_cheap_eagerly: false,
         }
     }
 }

@@ -549,6 +549,14 @@ impl Thunk {
         )))))
     }
 
+    /// A thunk that applies `f` to `x`, then the result to `y` (see
+    /// [`Machine::call2`]): one thunk where two would do.
+    pub fn apply2(f: Value, x: Value, y: Value, span: Span) -> Thunk {
+        Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Apply2(
+            Box::new((f, x, y, span)),
+        )))))
+    }
+
     /// A thunk running native code.
     pub fn native(f: Rc<NativeFn>) -> Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Native(
@@ -606,6 +614,8 @@ pub enum Pending {
     Expr(Rc<Expr>, Rc<Env>),
     /// Apply a function to an argument (boxed: keeps every thunk small).
     Apply(Box<(Value, Value, Span)>),
+    /// Apply a function to two arguments, one after the other.
+    Apply2(Box<(Value, Value, Value, Span)>),
     /// Run native code (re-runnable, so the thunk can be restored after an error).
     Native(Rc<NativeFn>),
 }

@@ -94,11 +94,16 @@ fn intersect_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
 fn map_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let set = m.force_attrs(&a[1], s)?;
     let f = a[0].clone();
+    let known = m.evaluated(&f);
     let entries = set
         .iter()
         .map(|(k, v)| {
-            let g = Value::Thunk(Thunk::apply(f.clone(), Value::string(k.as_str()), s));
-            (*k, Value::Thunk(Thunk::apply(g, v.clone(), s)))
+            let name = Value::string(k.as_str());
+            let value = known
+                .as_ref()
+                .and_then(|g| m.eager_apply2(g, &name, v))
+                .unwrap_or_else(|| Value::Thunk(Thunk::apply2(f.clone(), name, v.clone(), s)));
+            (*k, value)
         })
         .collect();
     Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))))

@@ -56,9 +56,17 @@ fn tail(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
 fn map(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let l = m.force_list(&a[1], s)?;
     let f = &a[0];
+    // The function is not forced (as in Nix); if it already is, cheap
+    // applications may be computed now (`EvalOptions::compute_cheap_eagerly`).
+    let known = m.evaluated(f);
     Ok(Value::list(
         l.iter()
-            .map(|x| Value::Thunk(Thunk::apply(f.clone(), x.clone(), s)))
+            .map(|x| {
+                known
+                    .as_ref()
+                    .and_then(|g| m.eager_apply(g, x))
+                    .unwrap_or_else(|| Value::Thunk(Thunk::apply(f.clone(), x.clone(), s)))
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -105,7 +113,10 @@ fn gen_list(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     m.charge(n as u64)?;
     Ok(Value::list(
         (0..n)
-            .map(|i| Value::Thunk(Thunk::apply(f.clone(), Value::Int(i), s)))
+            .map(|i| {
+                m.eager_apply(&f, &Value::Int(i))
+                    .unwrap_or_else(|| Value::Thunk(Thunk::apply(f.clone(), Value::Int(i), s)))
+            })
             .collect::<Vec<_>>(),
     ))
 }
