@@ -15,7 +15,7 @@ use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
 use crate::span::{SourceMap, Span};
 use crate::speculate::{evaluated, int_op};
 use crate::symbol::Symbol;
-use crate::value::{AttrPos, Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
+use crate::value::{Attrs, Closure, Entry, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
 
 /// Free stack below which we switch to a fresh segment.
 const RED_ZONE: usize = 256 * 1024;
@@ -522,51 +522,61 @@ impl Machine {
         let (scope, mut entries) = if def.rec {
             let new = Env::with_capacity(def.statics.len(), Some(env.clone()));
             let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
-            for (sym, e) in &def.statics {
-                let v = self.thunk_rec(e, &new);
-                new.slots.borrow_mut().push(v.clone());
-                entries.push((*sym, v));
+            for (name, pos, e) in &def.statics {
+                let value = self.thunk_rec(e, &new);
+                new.slots.borrow_mut().push(value.clone());
+                entries.push(Entry {
+                    name: *name,
+                    pos: *pos,
+                    value,
+                });
             }
             (new, entries)
         } else {
             let entries = def
                 .statics
                 .iter()
-                .map(|(s, e)| (*s, self.thunk(e, env)))
+                .map(|(name, pos, e)| Entry {
+                    name: *name,
+                    pos: *pos,
+                    value: self.thunk(e, env),
+                })
                 .collect();
             (env.clone(), entries)
         };
         if def.dynamics.is_empty() {
-            entries.sort_by_key(|e| e.0);
-            let attrs =
-                Attrs::from_sorted(entries).with_positions(AttrPos::One(def.positions.clone()));
-            return Ok(Value::Attrs(Rc::new(attrs)));
+            // Plain sets were sorted at lowering; `rec` frames keep
+            // definition order.
+            if def.rec {
+                entries.sort_by_key(|e| e.name);
+            }
+            return Ok(Value::Attrs(Rc::new(Attrs::from_sorted_entries(entries))));
         }
         let mut spans = Vec::new();
-        for (name, value, span) in &def.dynamics {
+        for (name, value, span, pos) in &def.dynamics {
             let n = self.eval(name, &scope)?;
             let sym = match n {
                 Value::Null => continue,
                 Value::String(s) => Symbol::intern(&s.text),
                 other => return Err(EvalError::type_error("a string", other.show_type(), *span)),
             };
-            entries.push((sym, self.thunk(value, &scope)));
+            entries.push(Entry {
+                name: sym,
+                pos: *pos,
+                value: self.thunk(value, &scope),
+            });
             spans.push((sym, *span));
         }
-        entries.sort_by_key(|e| e.0);
-        if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
-            let sym = w[0].0;
+        entries.sort_by_key(|e| e.name);
+        if let Some(w) = entries.windows(2).find(|w| w[0].name == w[1].name) {
+            let sym = w[0].name;
             let span = spans.iter().find(|s| s.0 == sym).map(|s| s.1);
             return Err(EvalError::new(
                 ErrorKind::Other(format!("dynamic attribute '{sym}' already defined")),
                 span,
             ));
         }
-        let mut positions = def.positions.to_vec();
-        positions.extend(spans);
-        positions.sort_by_key(|p| p.0);
-        let attrs = Attrs::from_sorted(entries).with_positions(AttrPos::One(positions.into()));
-        Ok(Value::Attrs(Rc::new(attrs)))
+        Ok(Value::Attrs(Rc::new(Attrs::from_sorted_entries(entries))))
     }
 
     /// Builds the frame for calling closure `c` with `arg`.
@@ -589,7 +599,7 @@ impl Machine {
                 };
                 if !ellipsis {
                     for (k, _) in attrs.iter() {
-                        if !formals.iter().any(|f| f.0 == *k) {
+                        if !formals.iter().any(|f| f.0 == k) {
                             return Err(EvalError::new(
                                 ErrorKind::UnexpectedArgument {
                                     function: fname(),

@@ -180,7 +180,7 @@ enum Garbage {
     #[allow(dead_code)]
     Values(Vec<Value>),
     #[allow(dead_code)]
-    Entries(Vec<(Symbol, Value)>),
+    Entries(Vec<Entry>),
     #[allow(dead_code)]
     Slots(Slots),
 }
@@ -226,52 +226,51 @@ fn deferred_drop(g: Garbage) {
 /// Attribute set entries, sorted by [`Symbol`] for binary-search lookup.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
-    entries: Vec<(Symbol, Value)>,
-    /// Where the attributes were defined (for `unsafeGetAttrPos`, `--xml`).
-    pos: AttrPos,
+    entries: Vec<Entry>,
 }
 
-/// A table of attribute definition sites, sorted by [`Symbol`].
-pub type PosTable = Rc<[(Symbol, Span)]>;
-
-/// Where the attributes of a set were defined: the literal's table, or
-/// for `a // b` the operands' tables, newest (winning) first.
-#[derive(Clone, Debug, Default)]
-pub enum AttrPos {
-    /// Unknown (sets built by builtins).
-    #[default]
-    None,
-    /// One literal.
-    One(PosTable),
-    /// Several tables, the first that knows a name wins.
-    Layers(Rc<[PosTable]>),
+/// One attribute: its name, where it was defined, its value. 24 bytes:
+/// the position is a 4-byte handle, so sets made by `//` carry their
+/// attributes' positions without building any table.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The name.
+    pub name: Symbol,
+    /// Where it was defined (for `unsafeGetAttrPos`, `--xml`).
+    pub pos: PosId,
+    /// The value.
+    pub value: Value,
 }
 
-/// How many position tables `//` keeps; older ones are dropped so long
-/// update chains stay cheap.
-const MAX_POS_LAYERS: usize = 8;
+/// Where an attribute was defined: a handle to a [`Span`] in a per-thread,
+/// append-only table (spans are registered once per lowered definition
+/// site, like interned names), or none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PosId(u32);
 
-impl AttrPos {
-    fn tables(&self) -> &[PosTable] {
-        match self {
-            AttrPos::None => &[],
-            AttrPos::One(t) => std::slice::from_ref(t),
-            AttrPos::Layers(ts) => ts,
-        }
+thread_local! {
+    /// The spans behind [`PosId`]s; id `n` is entry `n - 1`.
+    static POSITIONS: RefCell<Vec<Span>> = const { RefCell::new(Vec::new()) };
+}
+
+impl PosId {
+    /// No known position (sets built by builtins).
+    pub const NONE: PosId = PosId(0);
+
+    /// Registers `span` and returns its handle.
+    pub fn new(span: Span) -> PosId {
+        POSITIONS.with(|t| {
+            let mut t = t.borrow_mut();
+            t.push(span);
+            // Past 2^32 definition sites, positions are forgotten.
+            u32::try_from(t.len()).map_or(PosId::NONE, PosId)
+        })
     }
 
-    /// `self` over `older`.
-    fn layered_over(&self, older: &AttrPos) -> AttrPos {
-        match (self, older) {
-            (AttrPos::None, o) => o.clone(),
-            (n, AttrPos::None) => n.clone(),
-            (n, o) => {
-                let mut ts: Vec<PosTable> = n.tables().to_vec();
-                ts.extend(o.tables().iter().cloned());
-                ts.truncate(MAX_POS_LAYERS);
-                AttrPos::Layers(ts.into())
-            }
-        }
+    /// The span this handle stands for.
+    pub fn span(self) -> Option<Span> {
+        let i = usize::try_from(self.0.checked_sub(1)?).ok()?;
+        POSITIONS.with(|t| t.borrow().get(i).copied())
     }
 }
 
@@ -281,47 +280,50 @@ impl Attrs {
         entries.reverse();
         entries.sort_by_key(|e| e.0);
         entries.dedup_by_key(|e| e.0);
-        Attrs {
-            entries,
-            pos: AttrPos::None,
-        }
+        Attrs::from_sorted(entries)
     }
 
     /// Builds a set from entries already sorted by symbol, without duplicates.
     pub fn from_sorted(entries: Vec<(Symbol, Value)>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
         Attrs {
-            entries,
-            pos: AttrPos::None,
+            entries: entries
+                .into_iter()
+                .map(|(name, value)| Entry {
+                    name,
+                    pos: PosId::NONE,
+                    value,
+                })
+                .collect(),
         }
     }
 
-    /// This set with attribute definition sites attached.
-    pub fn with_positions(mut self, pos: AttrPos) -> Attrs {
-        self.pos = pos;
-        self
-    }
-
-    /// The definition sites of this set's attributes.
-    pub fn positions(&self) -> &AttrPos {
-        &self.pos
+    /// Builds a set from entries (with positions) already sorted by
+    /// symbol, without duplicates.
+    pub fn from_sorted_entries(entries: Vec<Entry>) -> Attrs {
+        debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
+        Attrs { entries }
     }
 
     /// Where attribute `name` was defined, if known.
     pub fn position(&self, name: Symbol) -> Option<Span> {
-        self.get(name)?;
-        self.pos
-            .tables()
-            .iter()
-            .find_map(|t| t.binary_search_by_key(&name, |e| e.0).ok().map(|i| t[i].1))
+        self.entry(name)?.pos.span()
+    }
+
+    fn entry(&self, name: Symbol) -> Option<&Entry> {
+        let es = &self.entries[..];
+        // Small sets (most of them) are scanned; large ones searched.
+        if es.len() <= 8 {
+            return es.iter().find(|e| e.name == name);
+        }
+        es.binary_search_by_key(&name, |e| e.name)
+            .ok()
+            .map(|i| &es[i])
     }
 
     /// Looks an attribute up.
     pub fn get(&self, name: Symbol) -> Option<&Value> {
-        self.entries
-            .binary_search_by_key(&name, |e| e.0)
-            .ok()
-            .map(|i| &self.entries[i].1)
+        self.entry(name).map(|e| &e.value)
     }
 
     /// Number of attributes.
@@ -334,16 +336,33 @@ impl Attrs {
         self.entries.is_empty()
     }
 
-    /// Entries in symbol order (not name order).
-    pub fn iter(&self) -> impl Iterator<Item = &(Symbol, Value)> {
-        self.entries.iter()
+    /// Names and values in symbol order (not name order).
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Symbol, &Value)> {
+        self.entries.iter().map(|e| (e.name, &e.value))
+    }
+
+    /// The entries, with positions, in symbol order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
     }
 
     /// Entries sorted by name, as Nix shows them.
-    pub fn sorted_by_name(&self) -> Vec<&(Symbol, Value)> {
-        let mut v: Vec<_> = self.entries.iter().collect();
+    pub fn sorted_by_name(&self) -> Vec<(Symbol, &Value)> {
+        let mut v: Vec<_> = self.iter().collect();
         v.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
         v
+    }
+
+    /// The attributes whose name `keep` accepts, with their positions.
+    pub fn retain_names(&self, mut keep: impl FnMut(Symbol) -> bool) -> Attrs {
+        Attrs {
+            entries: self
+                .entries
+                .iter()
+                .filter(|e| keep(e.name))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// `self // other`: attributes of `other` win.
@@ -352,7 +371,7 @@ impl Attrs {
         let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
         while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
+            match a[i].name.cmp(&b[j].name) {
                 std::cmp::Ordering::Less => {
                     out.push(a[i].clone());
                     i += 1;
@@ -370,10 +389,7 @@ impl Attrs {
         }
         out.extend_from_slice(&a[i..]);
         out.extend_from_slice(&b[j..]);
-        Attrs {
-            entries: out,
-            pos: other.pos.layered_over(&self.pos),
-        }
+        Attrs { entries: out }
     }
 }
 
