@@ -15,7 +15,9 @@ use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
 use crate::span::{SourceMap, Span};
 use crate::speculate::{evaluated, int_op};
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Closure, Entry, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
+use crate::value::{
+    Attrs, Closure, Entry, Env, NixString, Pending, PrimOpApp, Thunk, ThunkState, Value,
+};
 
 /// Free stack below which we switch to a fresh segment.
 const RED_ZONE: usize = 256 * 1024;
@@ -400,10 +402,7 @@ impl Machine {
                     Some(*span),
                 ))
             }
-            Expr::Str(parts, span) => {
-                let vals = self.str_parts(parts, env);
-                self.concat_strings(&vals, true, *span)
-            }
+            Expr::Str(parts, span) => self.interpolate(parts, env, *span),
             Expr::Path(parts, span) => {
                 let vals = self.str_parts(parts, env);
                 self.concat_strings(&vals, false, *span)
@@ -485,6 +484,30 @@ impl Machine {
             | Expr::With { .. }
             | Expr::Apply { .. } => unreachable!("handled by eval_loop"),
         }
+    }
+
+    /// `"…${e}…"`: what `concat_strings` does with the parts as thunks
+    /// (forced left to right, each coerced as interpolation coerces),
+    /// written straight into one buffer.
+    fn interpolate(&mut self, parts: &[StrPart], env: &Rc<Env>, span: Span) -> EvalResult<Value> {
+        let mut out = NixString::default();
+        for p in parts {
+            match p {
+                StrPart::Lit(s) => out.text.push_str(s),
+                StrPart::Interp(e) => {
+                    let v = self.eval_operand(e, env)?;
+                    if let Value::String(s) = &v {
+                        out.text.push_str(&s.text);
+                        out.add_context(&s.context);
+                    } else {
+                        let s = self.coerce_to_string(&v, false, true, span)?;
+                        out.text.push_str(&s.text);
+                        out.add_context(&s.context);
+                    }
+                }
+            }
+        }
+        Ok(Value::String(Rc::new(out)))
     }
 
     fn str_parts(&self, parts: &[StrPart], env: &Rc<Env>) -> Vec<Value> {
