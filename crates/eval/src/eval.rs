@@ -846,7 +846,7 @@ impl Machine {
                 if l.is_empty() {
                     return Ok(Value::Attrs(r));
                 }
-                Ok(Value::Attrs(Rc::new(l.update(&r))))
+                Ok(Value::Attrs(Rc::new(Attrs::update(&l, &r))))
             }
             BinOp::Eq => Ok(Value::Bool(self.eq_values(&l, &r, span)?)),
             BinOp::NotEq => Ok(Value::Bool(!self.eq_values(&l, &r, span)?)),

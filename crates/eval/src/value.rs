@@ -223,11 +223,30 @@ fn deferred_drop(g: Garbage) {
     DROP_DEPTH.set(depth);
 }
 
-/// Attribute set entries, sorted by [`Symbol`] for binary-search lookup.
+/// An attribute set: entries sorted by [`Symbol`] for binary-search lookup,
+/// possibly over an older set they shadow.
+///
+/// `big // small` does not copy `big`: the result holds `small`'s entries
+/// and shares `big` as its base (see [`Attrs::update`]). Lookups try each
+/// layer, newest first; iteration merges the layers. The chain is at most
+/// [`MAX_LAYERS`] deep: a longer one is flattened into one vector.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
+    /// This layer's attributes, sorted by symbol.
     entries: Vec<Entry>,
+    /// Older attributes, shadowed by `entries`.
+    base: Option<Rc<Attrs>>,
+    /// Distinct names in the whole set.
+    len: usize,
+    /// How many bases are below this layer.
+    depth: u8,
 }
+
+/// The deepest chain of shared bases a set may have.
+const MAX_LAYERS: u8 = 6;
+
+/// Smallest set that `//` shares as a base instead of copying.
+const MIN_SHARED_BASE: usize = 64;
 
 /// One attribute: its name, where it was defined, its value. 24 bytes:
 /// the position is a 4-byte handle, so sets made by `//` carry their
@@ -285,9 +304,8 @@ impl Attrs {
 
     /// Builds a set from entries already sorted by symbol, without duplicates.
     pub fn from_sorted(entries: Vec<(Symbol, Value)>) -> Attrs {
-        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
-        Attrs {
-            entries: entries
+        Attrs::from_sorted_entries(
+            entries
                 .into_iter()
                 .map(|(name, value)| Entry {
                     name,
@@ -295,14 +313,19 @@ impl Attrs {
                     value,
                 })
                 .collect(),
-        }
+        )
     }
 
     /// Builds a set from entries (with positions) already sorted by
     /// symbol, without duplicates.
     pub fn from_sorted_entries(entries: Vec<Entry>) -> Attrs {
         debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
-        Attrs { entries }
+        Attrs {
+            len: entries.len(),
+            entries,
+            base: None,
+            depth: 0,
+        }
     }
 
     /// Where attribute `name` was defined, if known.
@@ -311,14 +334,22 @@ impl Attrs {
     }
 
     fn entry(&self, name: Symbol) -> Option<&Entry> {
-        let es = &self.entries[..];
-        // Small sets (most of them) are scanned; large ones searched.
-        if es.len() <= 8 {
-            return es.iter().find(|e| e.name == name);
+        let mut layer = self;
+        loop {
+            let es = &layer.entries[..];
+            // Small sets (most of them) are scanned; large ones searched.
+            let found = if es.len() <= 8 {
+                es.iter().find(|e| e.name == name)
+            } else {
+                es.binary_search_by_key(&name, |e| e.name)
+                    .ok()
+                    .map(|i| &es[i])
+            };
+            if found.is_some() {
+                return found;
+            }
+            layer = layer.base.as_deref()?;
         }
-        es.binary_search_by_key(&name, |e| e.name)
-            .ok()
-            .map(|i| &es[i])
     }
 
     /// Looks an attribute up.
@@ -328,22 +359,34 @@ impl Attrs {
 
     /// Number of attributes.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     /// Names and values in symbol order (not name order).
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (Symbol, &Value)> {
-        self.entries.iter().map(|e| (e.name, &e.value))
+        self.entries().map(|e| (e.name, &e.value))
     }
 
     /// The entries, with positions, in symbol order.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
+    pub fn entries(&self) -> Entries<'_> {
+        let mut layers = Vec::new();
+        if self.base.is_some() {
+            let mut layer = Some(self);
+            while let Some(l) = layer {
+                layers.push(l.entries.iter().peekable());
+                layer = l.base.as_deref();
+            }
+        }
+        Entries {
+            flat: self.entries.iter(),
+            layers,
+            left: self.len,
+        }
     }
 
     /// Entries sorted by name, as Nix shows them.
@@ -355,43 +398,95 @@ impl Attrs {
 
     /// The attributes whose name `keep` accepts, with their positions.
     pub fn retain_names(&self, mut keep: impl FnMut(Symbol) -> bool) -> Attrs {
-        Attrs {
-            entries: self
-                .entries
-                .iter()
-                .filter(|e| keep(e.name))
-                .cloned()
-                .collect(),
-        }
+        Attrs::from_sorted_entries(self.entries().filter(|e| keep(e.name)).cloned().collect())
     }
 
-    /// `self // other`: attributes of `other` win.
-    pub fn update(&self, other: &Attrs) -> Attrs {
-        let (a, b) = (&self.entries, &other.entries);
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].name.cmp(&b[j].name) {
-                std::cmp::Ordering::Less => {
-                    out.push(a[i].clone());
-                    i += 1;
-                }
-                std::cmp::Ordering::Greater => {
-                    out.push(b[j].clone());
-                    j += 1;
-                }
-                std::cmp::Ordering::Equal => {
-                    out.push(b[j].clone());
-                    i += 1;
-                    j += 1;
-                }
-            }
+    /// `this // other`: attributes of `other` win. When `other` is small
+    /// next to `this`, `this` is shared as the base of the result instead
+    /// of copied (nixpkgs' overlays update a large set with a few
+    /// attributes at a time).
+    pub fn update(this: &Rc<Attrs>, other: &Attrs) -> Attrs {
+        if this.len >= MIN_SHARED_BASE
+            && other.len.saturating_mul(4) <= this.len
+            && this.depth < MAX_LAYERS
+        {
+            let top: Vec<Entry> = other.entries().cloned().collect();
+            let shadowed = top.iter().filter(|e| this.entry(e.name).is_some()).count();
+            return Attrs {
+                len: this.len + top.len() - shadowed,
+                entries: top,
+                base: Some(this.clone()),
+                depth: this.depth + 1,
+            };
         }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        Attrs { entries: out }
+        let mut out = Vec::with_capacity(this.len + other.len);
+        let mut a = this.entries().peekable();
+        let mut b = other.entries().peekable();
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => match x.name.cmp(&y.name) {
+                    std::cmp::Ordering::Less => a.next(),
+                    std::cmp::Ordering::Greater => b.next(),
+                    std::cmp::Ordering::Equal => {
+                        a.next();
+                        b.next()
+                    }
+                },
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            out.extend(next.cloned());
+        }
+        Attrs::from_sorted_entries(out)
     }
 }
+
+/// The entries of a set in symbol order, merged across its layers.
+pub struct Entries<'a> {
+    /// The entries of a set without layers.
+    flat: std::slice::Iter<'a, Entry>,
+    /// Each layer's entries, newest first (empty without layers).
+    layers: Vec<std::iter::Peekable<std::slice::Iter<'a, Entry>>>,
+    /// Entries not yet returned.
+    left: usize,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = &'a Entry;
+
+    fn next(&mut self) -> Option<&'a Entry> {
+        if self.layers.is_empty() {
+            let e = self.flat.next()?;
+            self.left -= 1;
+            return Some(e);
+        }
+        // The smallest name at the head of any layer; the newest layer
+        // holding it wins (strict comparison keeps the first found).
+        let mut best: Option<&'a Entry> = None;
+        for layer in &mut self.layers {
+            if let Some(&e) = layer.peek()
+                && best.is_none_or(|b| e.name < b.name)
+            {
+                best = Some(e);
+            }
+        }
+        let best = best?;
+        for layer in &mut self.layers {
+            if layer.peek().is_some_and(|e| e.name == best.name) {
+                layer.next();
+            }
+        }
+        self.left -= 1;
+        Some(best)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
 
 /// A lambda closed over its defining environment.
 #[derive(Debug)]
