@@ -34,6 +34,11 @@ pub struct Machine {
     /// Every lowered program, kept so that IR trees are freed in one place
     /// (see `Drop`), on a stack deep enough for their nesting.
     pub(crate) programs: Vec<ExprRef>,
+    /// The frames of programs' top-level `let`s, kept as long as the
+    /// evaluator: what they hold is freed when it is dropped, not the
+    /// moment the program's value is known. A caller that exits once the
+    /// value is printed (the CLI) can then skip freeing altogether.
+    pub(crate) top_frames: Vec<Rc<Env>>,
     /// The store and what this evaluation put into it.
     pub(crate) store_state: crate::instantiate::StoreState,
     depth: usize,
@@ -58,7 +63,8 @@ impl Drop for Machine {
         }
         let programs = std::mem::take(&mut self.programs);
         let imports = std::mem::take(&mut self.imports);
-        stacker::grow(64 << 20, move || drop((programs, imports)));
+        let frames = std::mem::take(&mut self.top_frames);
+        stacker::grow(64 << 20, move || drop((frames, programs, imports)));
     }
 }
 
@@ -95,6 +101,7 @@ impl Machine {
             steps_left: opts.max_steps,
             opts,
             programs: Vec::new(),
+            top_frames: Vec::new(),
             store_state: Default::default(),
             depth: 0,
             writing: Default::default(),
@@ -166,6 +173,16 @@ impl Machine {
                 .unwrap_or_else(|| Value::Thunk(Thunk::new(expr.clone(), env.clone()))),
             _ => Value::Thunk(Thunk::new(expr.clone(), env.clone())),
         }
+    }
+
+    /// The frame of `let bindings in …` inside `env`.
+    pub(crate) fn let_frame(&self, bindings: &[ExprRef], env: &Rc<Env>) -> Rc<Env> {
+        let new = Env::with_capacity(bindings.len(), Some(env.clone()));
+        for b in bindings {
+            let v = self.thunk_rec(b, &new);
+            new.slots.borrow_mut().push(v);
+        }
+        new
     }
 
     /// Like [`Self::thunk`] while `env`'s own slots are still being filled.
@@ -345,14 +362,7 @@ impl Machine {
                         return Err(EvalError::type_error("a Boolean", other.show_type(), *span));
                     }
                 },
-                Expr::Let { bindings, body } => {
-                    let new = Env::with_capacity(bindings.len(), Some(env.clone()));
-                    for b in bindings {
-                        let v = self.thunk_rec(b, &new);
-                        new.slots.borrow_mut().push(v);
-                    }
-                    (body.clone(), Some(new))
-                }
+                Expr::Let { bindings, body } => (body.clone(), Some(self.let_frame(bindings, env))),
                 Expr::With { ns, body } => {
                     let v = self.thunk(ns, env);
                     (body.clone(), Some(Env::one(v, Some(env.clone()))))

@@ -302,6 +302,14 @@ impl Machine {
         )?;
         self.programs.push(expr.clone());
         let env = self.base_env.clone();
+        if let ir::Expr::Let { bindings, body } = &*expr {
+            // What evaluating the `let` does, with its frame kept (see
+            // `Machine::top_frames`).
+            self.charge(1)?;
+            let frame = self.let_frame(bindings, &env);
+            self.top_frames.push(frame.clone());
+            return self.eval(body, &frame);
+        }
         self.eval(&expr, &env)
     }
 

@@ -730,3 +730,16 @@ pub enum Pending {
     /// Run native code (re-runnable, so the thunk can be restored after an error).
     Native(Rc<NativeFn>),
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn entries_and_thunks_stay_small() {
+        // An entry is (name, position, value) in the space of (name, value).
+        assert_eq!(size_of::<Entry>(), 24);
+        // A thunk's cell is 48 bytes with its counts and borrow flag.
+        assert_eq!(size_of::<ThunkState>(), 24);
+    }
+}
