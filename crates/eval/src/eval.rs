@@ -146,7 +146,7 @@ impl Machine {
                 Some(s) => err.or_span(s),
                 None => err,
             }),
-            Pending::Apply(app) => self.apply(app.0.clone(), app.1.clone(), app.2),
+            Pending::Apply(c, x) => self.apply(c.f.clone(), x.clone(), c.span),
             Pending::Apply2(app) => self.call2(&app.0, app.1.clone(), app.2.clone(), app.3),
             Pending::Native(f) => f(self),
         });

@@ -655,8 +655,16 @@ impl Thunk {
 
     /// A thunk that applies `f` to `arg`.
     pub fn apply(f: Value, arg: Value, span: Span) -> Thunk {
+        Thunk::apply_shared(&Rc::new(Callee { f, span }), arg)
+    }
+
+    /// A thunk that applies a function shared with other thunks (every
+    /// element of a `map` or `genList`) to `arg`: no allocation but the
+    /// thunk's own.
+    pub fn apply_shared(callee: &Rc<Callee>, arg: Value) -> Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Apply(
-            Box::new((f, arg, span)),
+            callee.clone(),
+            arg,
         )))))
     }
 
@@ -696,6 +704,15 @@ impl Thunk {
     }
 }
 
+/// A function to be applied, and the call site that applies it.
+#[derive(Debug)]
+pub struct Callee {
+    /// The function.
+    pub f: Value,
+    /// Where it is called.
+    pub span: Span,
+}
+
 /// Native code run by a thunk when forced.
 pub type NativeFn = dyn Fn(&mut Machine) -> Result<Value, EvalError>;
 
@@ -723,8 +740,8 @@ impl std::fmt::Debug for ThunkState {
 pub enum Pending {
     /// Evaluate an expression in an environment.
     Expr(Rc<Expr>, Rc<Env>),
-    /// Apply a function to an argument (boxed: keeps every thunk small).
-    Apply(Box<(Value, Value, Span)>),
+    /// Apply a function (often shared by many thunks) to an argument.
+    Apply(Rc<Callee>, Value),
     /// Apply a function to two arguments, one after the other.
     Apply2(Box<(Value, Value, Value, Span)>),
     /// Run native code (re-runnable, so the thunk can be restored after an error).

@@ -7,7 +7,7 @@ use crate::error::{EvalError, EvalResult};
 use crate::eval::Machine;
 use crate::span::Span;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Thunk, Value};
+use crate::value::{Attrs, Callee, Thunk, Value};
 
 pub(super) const BUILTINS: &[Builtin] = &[
     b("length", 1, |m, a, s| {
@@ -59,13 +59,17 @@ fn map(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     // The function is not forced (as in Nix); if it already is, cheap
     // applications may be computed now (`EvalOptions::compute_cheap_eagerly`).
     let known = m.evaluated(f);
+    let callee = Rc::new(Callee {
+        f: f.clone(),
+        span: s,
+    });
     Ok(Value::list(
         l.iter()
             .map(|x| {
                 known
                     .as_ref()
                     .and_then(|g| m.eager_apply(g, x))
-                    .unwrap_or_else(|| Value::Thunk(Thunk::apply(f.clone(), x.clone(), s)))
+                    .unwrap_or_else(|| Value::Thunk(Thunk::apply_shared(&callee, x.clone())))
             })
             .collect::<Vec<_>>(),
     ))
@@ -111,11 +115,12 @@ fn gen_list(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     }
     let f = m.force_function(&a[0], s)?;
     m.charge(n as u64)?;
+    let callee = Rc::new(Callee { f, span: s });
     Ok(Value::list(
         (0..n)
             .map(|i| {
-                m.eager_apply(&f, &Value::Int(i))
-                    .unwrap_or_else(|| Value::Thunk(Thunk::apply(f.clone(), Value::Int(i), s)))
+                m.eager_apply(&callee.f, &Value::Int(i))
+                    .unwrap_or_else(|| Value::Thunk(Thunk::apply_shared(&callee, Value::Int(i))))
             })
             .collect::<Vec<_>>(),
     ))
