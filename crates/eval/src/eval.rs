@@ -13,8 +13,11 @@ use crate::EvalOptions;
 use crate::error::{ErrorKind, EvalError, EvalResult};
 use crate::ir::{AttrName, AttrsDef, BinOp, Expr, ExprRef, Param, StrPart};
 use crate::span::{SourceMap, Span};
+use crate::speculate::{evaluated, int_op};
 use crate::symbol::Symbol;
-use crate::value::{AttrPos, Attrs, Closure, Env, Pending, PrimOpApp, Thunk, ThunkState, Value};
+use crate::value::{
+    Attrs, Closure, Entry, Env, NixString, Pending, PrimOpApp, Thunk, ThunkState, Value,
+};
 
 /// Free stack below which we switch to a fresh segment.
 const RED_ZONE: usize = 256 * 1024;
@@ -31,6 +34,11 @@ pub struct Machine {
     /// Every lowered program, kept so that IR trees are freed in one place
     /// (see `Drop`), on a stack deep enough for their nesting.
     pub(crate) programs: Vec<ExprRef>,
+    /// The frames of programs' top-level `let`s, kept as long as the
+    /// evaluator: what they hold is freed when it is dropped, not the
+    /// moment the program's value is known. A caller that exits once the
+    /// value is printed (the CLI) can then skip freeing altogether.
+    pub(crate) top_frames: Vec<Rc<Env>>,
     /// The store and what this evaluation put into it.
     pub(crate) store_state: crate::instantiate::StoreState,
     depth: usize,
@@ -55,7 +63,8 @@ impl Drop for Machine {
         }
         let programs = std::mem::take(&mut self.programs);
         let imports = std::mem::take(&mut self.imports);
-        stacker::grow(64 << 20, move || drop((programs, imports)));
+        let frames = std::mem::take(&mut self.top_frames);
+        stacker::grow(64 << 20, move || drop((frames, programs, imports)));
     }
 }
 
@@ -65,6 +74,21 @@ fn lookup(env: &Rc<Env>, depth: u32, slot: u32) -> Value {
         e = e.parent.as_ref().expect("lowering resolved this depth");
     }
     e.slots.borrow()[slot as usize].clone()
+}
+
+/// `f` of variable `(depth, slot)` without cloning it; `None` if the slot
+/// is not filled yet (a forward reference while a frame is being built).
+pub(crate) fn lookup_ref(
+    env: &Rc<Env>,
+    depth: u32,
+    slot: u32,
+    f: impl FnOnce(&Value) -> Option<Value>,
+) -> Option<Value> {
+    let mut e = env;
+    for _ in 0..depth {
+        e = e.parent.as_ref()?;
+    }
+    f(e.slots.try_borrow().ok()?.get(slot as usize)?)
 }
 
 impl Machine {
@@ -77,10 +101,21 @@ impl Machine {
             steps_left: opts.max_steps,
             opts,
             programs: Vec::new(),
+            top_frames: Vec::new(),
             store_state: Default::default(),
             depth: 0,
             writing: Default::default(),
         }
+    }
+
+    /// Whether no step budget is kept (`EvalOptions::max_steps` unset).
+    pub(crate) fn steps_left_is_none(&self) -> bool {
+        self.steps_left.is_none()
+    }
+
+    /// How many calls are in progress.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
     }
 
     /// Evaluates `v` to weak head normal form.
@@ -111,7 +146,8 @@ impl Machine {
                 Some(s) => err.or_span(s),
                 None => err,
             }),
-            Pending::Apply(app) => self.apply(app.0.clone(), app.1.clone(), app.2),
+            Pending::Apply(c, x) => self.apply(c.f.clone(), x.clone(), c.span),
+            Pending::Apply2(app) => self.call2(&app.0, app.1.clone(), app.2.clone(), app.3),
             Pending::Native(f) => f(self),
         });
         match r {
@@ -132,8 +168,21 @@ impl Machine {
         match &**expr {
             Expr::Const(v) => v.clone(),
             Expr::Var { depth, slot, .. } => lookup(env, *depth, *slot),
+            e @ Expr::BinOp { .. } => self
+                .eager_value(e, env)
+                .unwrap_or_else(|| Value::Thunk(Thunk::new(expr.clone(), env.clone()))),
             _ => Value::Thunk(Thunk::new(expr.clone(), env.clone())),
         }
+    }
+
+    /// The frame of `let bindings in …` inside `env`.
+    pub(crate) fn let_frame(&self, bindings: &[ExprRef], env: &Rc<Env>) -> Rc<Env> {
+        let new = Env::with_capacity(bindings.len(), Some(env.clone()));
+        for b in bindings {
+            let v = self.thunk_rec(b, &new);
+            new.slots.borrow_mut().push(v);
+        }
+        new
     }
 
     /// Like [`Self::thunk`] while `env`'s own slots are still being filled.
@@ -236,6 +285,9 @@ impl Machine {
             match &**expr {
                 Expr::Const(v) => return Ok(v.clone()),
                 Expr::Var { depth, slot, span } => {
+                    if let Some(v) = lookup_ref(env, *depth, *slot, evaluated) {
+                        return Ok(v);
+                    }
                     let v = lookup(env, *depth, *slot);
                     return self.force(&v).map_err(|e| e.or_span(*span));
                 }
@@ -310,14 +362,7 @@ impl Machine {
                         return Err(EvalError::type_error("a Boolean", other.show_type(), *span));
                     }
                 },
-                Expr::Let { bindings, body } => {
-                    let new = Env::with_capacity(bindings.len(), Some(env.clone()));
-                    for b in bindings {
-                        let v = self.thunk_rec(b, &new);
-                        new.slots.borrow_mut().push(v);
-                    }
-                    (body.clone(), Some(new))
-                }
+                Expr::Let { bindings, body } => (body.clone(), Some(self.let_frame(bindings, env))),
                 Expr::With { ns, body } => {
                     let v = self.thunk(ns, env);
                     (body.clone(), Some(Env::one(v, Some(env.clone()))))
@@ -327,6 +372,9 @@ impl Machine {
                     let a = self.thunk(arg, env);
                     match f {
                         Value::Lambda(c) => {
+                            if let Some(v) = self.cheap_call(&c, &a) {
+                                return Ok(v);
+                            }
                             self.enter_call(*span)?;
                             *calls += 1;
                             let new = self.bind_args(&c, a, *span)?;
@@ -364,10 +412,7 @@ impl Machine {
                     Some(*span),
                 ))
             }
-            Expr::Str(parts, span) => {
-                let vals = self.str_parts(parts, env);
-                self.concat_strings(&vals, true, *span)
-            }
+            Expr::Str(parts, span) => self.interpolate(parts, env, *span),
             Expr::Path(parts, span) => {
                 let vals = self.str_parts(parts, env);
                 self.concat_strings(&vals, false, *span)
@@ -451,6 +496,30 @@ impl Machine {
         }
     }
 
+    /// `"…${e}…"`: what `concat_strings` does with the parts as thunks
+    /// (forced left to right, each coerced as interpolation coerces),
+    /// written straight into one buffer.
+    fn interpolate(&mut self, parts: &[StrPart], env: &Rc<Env>, span: Span) -> EvalResult<Value> {
+        let mut out = NixString::default();
+        for p in parts {
+            match p {
+                StrPart::Lit(s) => out.text.push_str(s),
+                StrPart::Interp(e) => {
+                    let v = self.eval_operand(e, env)?;
+                    if let Value::String(s) = &v {
+                        out.text.push_str(&s.text);
+                        out.add_context(&s.context);
+                    } else {
+                        let s = self.coerce_to_string(&v, false, true, span)?;
+                        out.text.push_str(&s.text);
+                        out.add_context(&s.context);
+                    }
+                }
+            }
+        }
+        Ok(Value::String(Rc::new(out)))
+    }
+
     fn str_parts(&self, parts: &[StrPart], env: &Rc<Env>) -> Vec<Value> {
         parts
             .iter()
@@ -486,51 +555,61 @@ impl Machine {
         let (scope, mut entries) = if def.rec {
             let new = Env::with_capacity(def.statics.len(), Some(env.clone()));
             let mut entries = Vec::with_capacity(def.statics.len() + def.dynamics.len());
-            for (sym, e) in &def.statics {
-                let v = self.thunk_rec(e, &new);
-                new.slots.borrow_mut().push(v.clone());
-                entries.push((*sym, v));
+            for (name, pos, e) in &def.statics {
+                let value = self.thunk_rec(e, &new);
+                new.slots.borrow_mut().push(value.clone());
+                entries.push(Entry {
+                    name: *name,
+                    pos: *pos,
+                    value,
+                });
             }
             (new, entries)
         } else {
             let entries = def
                 .statics
                 .iter()
-                .map(|(s, e)| (*s, self.thunk(e, env)))
+                .map(|(name, pos, e)| Entry {
+                    name: *name,
+                    pos: *pos,
+                    value: self.thunk(e, env),
+                })
                 .collect();
             (env.clone(), entries)
         };
         if def.dynamics.is_empty() {
-            entries.sort_by_key(|e| e.0);
-            let attrs =
-                Attrs::from_sorted(entries).with_positions(AttrPos::One(def.positions.clone()));
-            return Ok(Value::Attrs(Rc::new(attrs)));
+            // Plain sets were sorted at lowering; `rec` frames keep
+            // definition order.
+            if def.rec {
+                entries.sort_by_key(|e| e.name);
+            }
+            return Ok(Value::Attrs(Rc::new(Attrs::from_sorted_entries(entries))));
         }
         let mut spans = Vec::new();
-        for (name, value, span) in &def.dynamics {
+        for (name, value, span, pos) in &def.dynamics {
             let n = self.eval(name, &scope)?;
             let sym = match n {
                 Value::Null => continue,
                 Value::String(s) => Symbol::intern(&s.text),
                 other => return Err(EvalError::type_error("a string", other.show_type(), *span)),
             };
-            entries.push((sym, self.thunk(value, &scope)));
+            entries.push(Entry {
+                name: sym,
+                pos: *pos,
+                value: self.thunk(value, &scope),
+            });
             spans.push((sym, *span));
         }
-        entries.sort_by_key(|e| e.0);
-        if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
-            let sym = w[0].0;
+        entries.sort_by_key(|e| e.name);
+        if let Some(w) = entries.windows(2).find(|w| w[0].name == w[1].name) {
+            let sym = w[0].name;
             let span = spans.iter().find(|s| s.0 == sym).map(|s| s.1);
             return Err(EvalError::new(
                 ErrorKind::Other(format!("dynamic attribute '{sym}' already defined")),
                 span,
             ));
         }
-        let mut positions = def.positions.to_vec();
-        positions.extend(spans);
-        positions.sort_by_key(|p| p.0);
-        let attrs = Attrs::from_sorted(entries).with_positions(AttrPos::One(positions.into()));
-        Ok(Value::Attrs(Rc::new(attrs)))
+        Ok(Value::Attrs(Rc::new(Attrs::from_sorted_entries(entries))))
     }
 
     /// Builds the frame for calling closure `c` with `arg`.
@@ -553,7 +632,7 @@ impl Machine {
                 };
                 if !ellipsis {
                     for (k, _) in attrs.iter() {
-                        if !formals.iter().any(|f| f.0 == *k) {
+                        if !formals.iter().any(|f| f.0 == k) {
                             return Err(EvalError::new(
                                 ErrorKind::UnexpectedArgument {
                                     function: fname(),
@@ -605,6 +684,11 @@ impl Machine {
     pub fn call2(&mut self, f: &Value, x: Value, y: Value, span: Span) -> EvalResult<Value> {
         let f = self.force(f)?;
         if let Value::Lambda(c) = &f
+            && let Some(v) = self.cheap_call2(c, &x, &y)
+        {
+            return Ok(v);
+        }
+        if let Value::Lambda(c) = &f
             && let Param::Ident = c.def.param
             && let Expr::Lambda(inner) = &*c.def.body
         {
@@ -628,7 +712,10 @@ impl Machine {
     pub fn apply(&mut self, f: Value, arg: Value, span: Span) -> EvalResult<Value> {
         let f = self.force(&f)?;
         match f {
-            Value::Lambda(c) => self.call_closure(&c, arg, span),
+            Value::Lambda(c) => match self.cheap_call(&c, &arg) {
+                Some(v) => Ok(v),
+                None => self.call_closure(&c, arg, span),
+            },
             Value::PrimOp(op) => {
                 if op.arity == 1 {
                     self.call_primop(&op, &[arg], span)
@@ -730,6 +817,13 @@ impl Machine {
             _ => {
                 let l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                // Integers take the short way when the result is defined;
+                // the general path reports overflow and division by zero.
+                if let (Value::Int(a), Value::Int(b)) = (&l, &r)
+                    && let Some(v) = int_op(op, *a, *b)
+                {
+                    return Ok(v);
+                }
                 self.binop_values(op, l, r, span)
             }
         }
@@ -762,7 +856,7 @@ impl Machine {
                 if l.is_empty() {
                     return Ok(Value::Attrs(r));
                 }
-                Ok(Value::Attrs(Rc::new(l.update(&r))))
+                Ok(Value::Attrs(Rc::new(Attrs::update(&l, &r))))
             }
             BinOp::Eq => Ok(Value::Bool(self.eq_values(&l, &r, span)?)),
             BinOp::NotEq => Ok(Value::Bool(!self.eq_values(&l, &r, span)?)),

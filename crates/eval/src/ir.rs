@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::span::Span;
 use crate::symbol::Symbol;
-use crate::value::Value;
+use crate::value::{PosId, Value};
 
 /// Shared expression handle (thunks point into the tree).
 pub type ExprRef = Rc<Expr>;
@@ -106,12 +106,11 @@ pub struct AttrsDef {
     /// `rec { }`: values are evaluated in a new frame whose slots are
     /// the static attributes, in order.
     pub rec: bool,
-    /// Statically named attributes.
-    pub statics: Vec<(Symbol, ExprRef)>,
+    /// Statically named attributes and where each is defined (for a
+    /// `rec` set in slot order, otherwise sorted by symbol).
+    pub statics: Vec<(Symbol, PosId, ExprRef)>,
     /// `${name} = value` entries, evaluated in order when the set is built.
-    pub dynamics: Vec<(ExprRef, ExprRef, Span)>,
-    /// Where each static attribute is defined, sorted by symbol.
-    pub positions: crate::value::PosTable,
+    pub dynamics: Vec<(ExprRef, ExprRef, Span, PosId)>,
     /// The literal.
     pub span: Span,
 }

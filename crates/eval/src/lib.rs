@@ -16,6 +16,7 @@ pub mod pos;
 pub mod print;
 mod realise;
 pub mod span;
+mod speculate;
 pub mod store;
 pub mod symbol;
 pub mod value;
@@ -91,6 +92,14 @@ pub struct EvalOptions {
     /// `allow-import-from-derivation` (on by default, as in Nix). Building
     /// needs a store with a builder ([`store::LocalEvalStore::with_builder`]).
     pub allow_import_from_derivation: bool,
+    /// Compute cheap, total expressions (integer arithmetic and comparisons
+    /// over integers already evaluated, and calls of functions whose body
+    /// is one) when they are built instead of suspending them in a thunk.
+    /// The results are Nix's; what differs is that such a value is never
+    /// an unevaluated thunk, which a printer that does not force (output
+    /// without `--strict`, `builtins.trace`) would show as `<CODE>`. Off by
+    /// default; turn it on when everything printed is forced first.
+    pub compute_cheap_eagerly: bool,
 }
 
 impl Default for EvalOptions {
@@ -103,6 +112,7 @@ impl Default for EvalOptions {
             home: std::env::var("HOME").ok(),
             trace_to_stderr: true,
             allow_import_from_derivation: true,
+            compute_cheap_eagerly: false,
         }
     }
 }
@@ -345,6 +355,14 @@ impl Machine {
             globals,
         )?;
         self.programs.push(expr.clone());
+        if let ir::Expr::Let { bindings, body } = &*expr {
+            // What evaluating the `let` does, with its frame kept (see
+            // `Machine::top_frames`).
+            self.charge(1)?;
+            let frame = self.let_frame(bindings, env);
+            self.top_frames.push(frame.clone());
+            return self.eval(body, &frame);
+        }
         self.eval(&expr, env)
     }
 
@@ -375,10 +393,10 @@ impl Machine {
         let mut globals = self.globals.clone();
         let mut slots: Vec<Value> = self.base_env.slots.borrow().to_vec();
         for (name, value) in scope.iter() {
-            match globals.get(name) {
+            match globals.get(&name) {
                 Some(&slot) => slots[slot as usize] = value.clone(),
                 None => {
-                    globals.insert(*name, slots.len() as u32);
+                    globals.insert(name, slots.len() as u32);
                     slots.push(value.clone());
                 }
             }

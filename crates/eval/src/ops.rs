@@ -207,6 +207,12 @@ impl Machine {
                     }
                 },
                 Kind::Path | Kind::Str => {
+                    // A string is appended as it is, not copied first.
+                    if let Value::String(s) = &v {
+                        out.text.push_str(&s.text);
+                        out.add_context(&s.context);
+                        continue;
+                    }
                     let copy = *k == Kind::Str;
                     let s = self.coerce_to_string(&v, false, copy, span)?;
                     out.text.push_str(&s.text);

@@ -180,7 +180,7 @@ enum Garbage {
     #[allow(dead_code)]
     Values(Vec<Value>),
     #[allow(dead_code)]
-    Entries(Vec<(Symbol, Value)>),
+    Entries(Vec<Entry>),
     #[allow(dead_code)]
     Slots(Slots),
 }
@@ -223,55 +223,73 @@ fn deferred_drop(g: Garbage) {
     DROP_DEPTH.set(depth);
 }
 
-/// Attribute set entries, sorted by [`Symbol`] for binary-search lookup.
+/// An attribute set: entries sorted by [`Symbol`] for binary-search lookup,
+/// possibly over an older set they shadow.
+///
+/// `big // small` does not copy `big`: the result holds `small`'s entries
+/// and shares `big` as its base (see [`Attrs::update`]). Lookups try each
+/// layer, newest first; iteration merges the layers. The chain is at most
+/// [`MAX_LAYERS`] deep: a longer one is flattened into one vector.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
-    entries: Vec<(Symbol, Value)>,
-    /// Where the attributes were defined (for `unsafeGetAttrPos`, `--xml`).
-    pos: AttrPos,
+    /// This layer's attributes, sorted by symbol.
+    entries: Vec<Entry>,
+    /// Older attributes, shadowed by `entries`.
+    base: Option<Rc<Attrs>>,
+    /// Distinct names in the whole set.
+    len: usize,
+    /// How many bases are below this layer.
+    depth: u8,
 }
 
-/// A table of attribute definition sites, sorted by [`Symbol`].
-pub type PosTable = Rc<[(Symbol, Span)]>;
+/// The deepest chain of shared bases a set may have.
+const MAX_LAYERS: u8 = 6;
 
-/// Where the attributes of a set were defined: the literal's table, or
-/// for `a // b` the operands' tables, newest (winning) first.
-#[derive(Clone, Debug, Default)]
-pub enum AttrPos {
-    /// Unknown (sets built by builtins).
-    #[default]
-    None,
-    /// One literal.
-    One(PosTable),
-    /// Several tables, the first that knows a name wins.
-    Layers(Rc<[PosTable]>),
+/// Smallest set that `//` shares as a base instead of copying.
+const MIN_SHARED_BASE: usize = 64;
+
+/// One attribute: its name, where it was defined, its value. 24 bytes:
+/// the position is a 4-byte handle, so sets made by `//` carry their
+/// attributes' positions without building any table.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The name.
+    pub name: Symbol,
+    /// Where it was defined (for `unsafeGetAttrPos`, `--xml`).
+    pub pos: PosId,
+    /// The value.
+    pub value: Value,
 }
 
-/// How many position tables `//` keeps; older ones are dropped so long
-/// update chains stay cheap.
-const MAX_POS_LAYERS: usize = 8;
+/// Where an attribute was defined: a handle to a [`Span`] in a per-thread,
+/// append-only table (spans are registered once per lowered definition
+/// site, like interned names), or none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PosId(u32);
 
-impl AttrPos {
-    fn tables(&self) -> &[PosTable] {
-        match self {
-            AttrPos::None => &[],
-            AttrPos::One(t) => std::slice::from_ref(t),
-            AttrPos::Layers(ts) => ts,
-        }
+thread_local! {
+    /// The spans behind [`PosId`]s; id `n` is entry `n - 1`.
+    static POSITIONS: RefCell<Vec<Span>> = const { RefCell::new(Vec::new()) };
+}
+
+impl PosId {
+    /// No known position (sets built by builtins).
+    pub const NONE: PosId = PosId(0);
+
+    /// Registers `span` and returns its handle.
+    pub fn new(span: Span) -> PosId {
+        POSITIONS.with(|t| {
+            let mut t = t.borrow_mut();
+            t.push(span);
+            // Past 2^32 definition sites, positions are forgotten.
+            u32::try_from(t.len()).map_or(PosId::NONE, PosId)
+        })
     }
 
-    /// `self` over `older`.
-    fn layered_over(&self, older: &AttrPos) -> AttrPos {
-        match (self, older) {
-            (AttrPos::None, o) => o.clone(),
-            (n, AttrPos::None) => n.clone(),
-            (n, o) => {
-                let mut ts: Vec<PosTable> = n.tables().to_vec();
-                ts.extend(o.tables().iter().cloned());
-                ts.truncate(MAX_POS_LAYERS);
-                AttrPos::Layers(ts.into())
-            }
-        }
+    /// The span this handle stands for.
+    pub fn span(self) -> Option<Span> {
+        let i = usize::try_from(self.0.checked_sub(1)?).ok()?;
+        POSITIONS.with(|t| t.borrow().get(i).copied())
     }
 }
 
@@ -281,101 +299,194 @@ impl Attrs {
         entries.reverse();
         entries.sort_by_key(|e| e.0);
         entries.dedup_by_key(|e| e.0);
-        Attrs {
-            entries,
-            pos: AttrPos::None,
-        }
+        Attrs::from_sorted(entries)
     }
 
     /// Builds a set from entries already sorted by symbol, without duplicates.
     pub fn from_sorted(entries: Vec<(Symbol, Value)>) -> Attrs {
-        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        Attrs::from_sorted_entries(
+            entries
+                .into_iter()
+                .map(|(name, value)| Entry {
+                    name,
+                    pos: PosId::NONE,
+                    value,
+                })
+                .collect(),
+        )
+    }
+
+    /// Builds a set from entries (with positions) already sorted by
+    /// symbol, without duplicates.
+    pub fn from_sorted_entries(entries: Vec<Entry>) -> Attrs {
+        debug_assert!(entries.windows(2).all(|w| w[0].name < w[1].name));
         Attrs {
+            len: entries.len(),
             entries,
-            pos: AttrPos::None,
+            base: None,
+            depth: 0,
         }
-    }
-
-    /// This set with attribute definition sites attached.
-    pub fn with_positions(mut self, pos: AttrPos) -> Attrs {
-        self.pos = pos;
-        self
-    }
-
-    /// The definition sites of this set's attributes.
-    pub fn positions(&self) -> &AttrPos {
-        &self.pos
     }
 
     /// Where attribute `name` was defined, if known.
     pub fn position(&self, name: Symbol) -> Option<Span> {
-        self.get(name)?;
-        self.pos
-            .tables()
-            .iter()
-            .find_map(|t| t.binary_search_by_key(&name, |e| e.0).ok().map(|i| t[i].1))
+        self.entry(name)?.pos.span()
+    }
+
+    fn entry(&self, name: Symbol) -> Option<&Entry> {
+        let mut layer = self;
+        loop {
+            let es = &layer.entries[..];
+            // Small sets (most of them) are scanned; large ones searched.
+            let found = if es.len() <= 8 {
+                es.iter().find(|e| e.name == name)
+            } else {
+                es.binary_search_by_key(&name, |e| e.name)
+                    .ok()
+                    .map(|i| &es[i])
+            };
+            if found.is_some() {
+                return found;
+            }
+            layer = layer.base.as_deref()?;
+        }
     }
 
     /// Looks an attribute up.
     pub fn get(&self, name: Symbol) -> Option<&Value> {
-        self.entries
-            .binary_search_by_key(&name, |e| e.0)
-            .ok()
-            .map(|i| &self.entries[i].1)
+        self.entry(name).map(|e| &e.value)
     }
 
     /// Number of attributes.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
-    /// Entries in symbol order (not name order).
-    pub fn iter(&self) -> impl Iterator<Item = &(Symbol, Value)> {
-        self.entries.iter()
+    /// Names and values in symbol order (not name order).
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Symbol, &Value)> {
+        self.entries().map(|e| (e.name, &e.value))
+    }
+
+    /// The entries, with positions, in symbol order.
+    pub fn entries(&self) -> Entries<'_> {
+        let mut layers = Vec::new();
+        if self.base.is_some() {
+            let mut layer = Some(self);
+            while let Some(l) = layer {
+                layers.push(l.entries.iter().peekable());
+                layer = l.base.as_deref();
+            }
+        }
+        Entries {
+            flat: self.entries.iter(),
+            layers,
+            left: self.len,
+        }
     }
 
     /// Entries sorted by name, as Nix shows them.
-    pub fn sorted_by_name(&self) -> Vec<&(Symbol, Value)> {
-        let mut v: Vec<_> = self.entries.iter().collect();
+    pub fn sorted_by_name(&self) -> Vec<(Symbol, &Value)> {
+        let mut v: Vec<_> = self.iter().collect();
         v.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
         v
     }
 
-    /// `self // other`: attributes of `other` win.
-    pub fn update(&self, other: &Attrs) -> Attrs {
-        let (a, b) = (&self.entries, &other.entries);
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => {
-                    out.push(a[i].clone());
-                    i += 1;
-                }
-                std::cmp::Ordering::Greater => {
-                    out.push(b[j].clone());
-                    j += 1;
-                }
-                std::cmp::Ordering::Equal => {
-                    out.push(b[j].clone());
-                    i += 1;
-                    j += 1;
-                }
-            }
+    /// The attributes whose name `keep` accepts, with their positions.
+    pub fn retain_names(&self, mut keep: impl FnMut(Symbol) -> bool) -> Attrs {
+        Attrs::from_sorted_entries(self.entries().filter(|e| keep(e.name)).cloned().collect())
+    }
+
+    /// `this // other`: attributes of `other` win. When `other` is small
+    /// next to `this`, `this` is shared as the base of the result instead
+    /// of copied (nixpkgs' overlays update a large set with a few
+    /// attributes at a time).
+    pub fn update(this: &Rc<Attrs>, other: &Attrs) -> Attrs {
+        if this.len >= MIN_SHARED_BASE
+            && other.len.saturating_mul(4) <= this.len
+            && this.depth < MAX_LAYERS
+        {
+            let top: Vec<Entry> = other.entries().cloned().collect();
+            let shadowed = top.iter().filter(|e| this.entry(e.name).is_some()).count();
+            return Attrs {
+                len: this.len + top.len() - shadowed,
+                entries: top,
+                base: Some(this.clone()),
+                depth: this.depth + 1,
+            };
         }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        Attrs {
-            entries: out,
-            pos: other.pos.layered_over(&self.pos),
+        let mut out = Vec::with_capacity(this.len + other.len);
+        let mut a = this.entries().peekable();
+        let mut b = other.entries().peekable();
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => match x.name.cmp(&y.name) {
+                    std::cmp::Ordering::Less => a.next(),
+                    std::cmp::Ordering::Greater => b.next(),
+                    std::cmp::Ordering::Equal => {
+                        a.next();
+                        b.next()
+                    }
+                },
+                (Some(_), None) => a.next(),
+                (None, Some(_)) => b.next(),
+                (None, None) => break,
+            };
+            out.extend(next.cloned());
         }
+        Attrs::from_sorted_entries(out)
     }
 }
+
+/// The entries of a set in symbol order, merged across its layers.
+pub struct Entries<'a> {
+    /// The entries of a set without layers.
+    flat: std::slice::Iter<'a, Entry>,
+    /// Each layer's entries, newest first (empty without layers).
+    layers: Vec<std::iter::Peekable<std::slice::Iter<'a, Entry>>>,
+    /// Entries not yet returned.
+    left: usize,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = &'a Entry;
+
+    fn next(&mut self) -> Option<&'a Entry> {
+        if self.layers.is_empty() {
+            let e = self.flat.next()?;
+            self.left -= 1;
+            return Some(e);
+        }
+        // The smallest name at the head of any layer; the newest layer
+        // holding it wins (strict comparison keeps the first found).
+        let mut best: Option<&'a Entry> = None;
+        for layer in &mut self.layers {
+            if let Some(&e) = layer.peek()
+                && best.is_none_or(|b| e.name < b.name)
+            {
+                best = Some(e);
+            }
+        }
+        let best = best?;
+        for layer in &mut self.layers {
+            if layer.peek().is_some_and(|e| e.name == best.name) {
+                layer.next();
+            }
+        }
+        self.left -= 1;
+        Some(best)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
 
 /// A lambda closed over its defining environment.
 #[derive(Debug)]
@@ -544,8 +655,24 @@ impl Thunk {
 
     /// A thunk that applies `f` to `arg`.
     pub fn apply(f: Value, arg: Value, span: Span) -> Thunk {
+        Thunk::apply_shared(&Rc::new(Callee { f, span }), arg)
+    }
+
+    /// A thunk that applies a function shared with other thunks (every
+    /// element of a `map` or `genList`) to `arg`: no allocation but the
+    /// thunk's own.
+    pub fn apply_shared(callee: &Rc<Callee>, arg: Value) -> Thunk {
         Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Apply(
-            Box::new((f, arg, span)),
+            callee.clone(),
+            arg,
+        )))))
+    }
+
+    /// A thunk that applies `f` to `x`, then the result to `y` (see
+    /// [`Machine::call2`]): one thunk where two would do.
+    pub fn apply2(f: Value, x: Value, y: Value, span: Span) -> Thunk {
+        Thunk(Rc::new(RefCell::new(ThunkState::Pending(Pending::Apply2(
+            Box::new((f, x, y, span)),
         )))))
     }
 
@@ -577,6 +704,15 @@ impl Thunk {
     }
 }
 
+/// A function to be applied, and the call site that applies it.
+#[derive(Debug)]
+pub struct Callee {
+    /// The function.
+    pub f: Value,
+    /// Where it is called.
+    pub span: Span,
+}
+
 /// Native code run by a thunk when forced.
 pub type NativeFn = dyn Fn(&mut Machine) -> Result<Value, EvalError>;
 
@@ -604,8 +740,23 @@ impl std::fmt::Debug for ThunkState {
 pub enum Pending {
     /// Evaluate an expression in an environment.
     Expr(Rc<Expr>, Rc<Env>),
-    /// Apply a function to an argument (boxed: keeps every thunk small).
-    Apply(Box<(Value, Value, Span)>),
+    /// Apply a function (often shared by many thunks) to an argument.
+    Apply(Rc<Callee>, Value),
+    /// Apply a function to two arguments, one after the other.
+    Apply2(Box<(Value, Value, Value, Span)>),
     /// Run native code (re-runnable, so the thunk can be restored after an error).
     Native(Rc<NativeFn>),
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn entries_and_thunks_stay_small() {
+        // An entry is (name, position, value) in the space of (name, value).
+        assert_eq!(size_of::<Entry>(), 24);
+        // A thunk's cell is 48 bytes with its counts and borrow flag.
+        assert_eq!(size_of::<ThunkState>(), 24);
+    }
 }

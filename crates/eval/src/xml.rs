@@ -252,7 +252,7 @@ impl Machine {
         for (k, val) in a.sorted_by_name() {
             let mut attrs = one("name", k.as_str());
             if opts.location
-                && let Some(span) = a.position(*k)
+                && let Some(span) = a.position(k)
             {
                 self.add_pos(&mut attrs, span);
             }

@@ -17,9 +17,10 @@ fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
 }
 
-fn run(path: &Path, strict: bool) -> Result<String, String> {
+fn run(path: &Path, strict: bool, eager: bool) -> Result<String, String> {
     let mut ev = Evaluator::new(EvalOptions {
         trace_to_stderr: false,
+        compute_cheap_eagerly: eager,
         ..EvalOptions::default()
     });
     // Like nix-instantiate without `--arg`: a top-level function is not called.
@@ -49,7 +50,18 @@ fn all_cases() {
         let exp = nix.with_extension("exp");
         let err = nix.with_extension("err");
         let name = nix.file_stem().unwrap().to_string_lossy().into_owned();
-        let got = run(nix, !name.starts_with("lazy_"));
+        let strict = !name.starts_with("lazy_");
+        let got = run(nix, strict, false);
+        // Strict output may compute cheap expressions eagerly (as `cairn
+        // eval --strict` does): the same output, the same errors.
+        if strict {
+            let eager = run(nix, strict, true);
+            if eager != got {
+                failures.push(format!(
+                    "{name}: computing cheap expressions eagerly changed the result:\n  {eager:?}\nversus\n  {got:?}"
+                ));
+            }
+        }
         if exp.exists() {
             count += 1;
             let want = std::fs::read_to_string(&exp).unwrap();

@@ -84,6 +84,17 @@ impl ExprArgs {
 
     /// An evaluator with these options, using `store`.
     pub(crate) fn evaluator(&self, store: Box<dyn EvalStore>) -> Evaluator {
+        self.evaluator_with(store, false)
+    }
+
+    /// An evaluator with these options, using `store`; `output_forced` says
+    /// that every value printed is forced first, which lets the evaluator
+    /// compute cheap expressions eagerly (`EvalOptions::compute_cheap_eagerly`).
+    pub(crate) fn evaluator_with(
+        &self,
+        store: Box<dyn EvalStore>,
+        output_forced: bool,
+    ) -> Evaluator {
         let mut search_path: Vec<SearchPathEntry> = self
             .include
             .iter()
@@ -95,6 +106,7 @@ impl ExprArgs {
         let mut options = EvalOptions {
             search_path,
             allow_import_from_derivation: !self.no_allow_import_from_derivation,
+            compute_cheap_eagerly: output_forced,
             ..EvalOptions::default()
         };
         if let Some(depth) = self.max_call_depth {
@@ -217,7 +229,10 @@ pub(crate) fn run(global: &GlobalOptions, args: Args) -> Result<(), Failure> {
     } else {
         LocalEvalStore::dry_run(config)
     };
-    let mut evaluator = args.expr.evaluator(Box::new(store));
+    // Strict output (`--strict`, `--json`, `--xml --strict`) forces every
+    // value it prints, so no unevaluated thunk is ever shown.
+    let output_forced = args.strict || args.json;
+    let mut evaluator = args.expr.evaluator_with(Box::new(store), output_forced);
     let cwd = std::env::current_dir().context("finding the current directory")?;
     let result = match evaluate(&mut evaluator, &args, &cwd) {
         Ok(out) => {

@@ -69,36 +69,31 @@ fn remove_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     for n in names.iter() {
         remove.push(name(m, n, s)?);
     }
-    let kept = set
-        .iter()
-        .filter(|(k, _)| !remove.contains(k))
-        .cloned()
-        .collect();
     // Entries stay in symbol order; the definition sites carry over.
-    let out = Attrs::from_sorted(kept).with_positions(set.positions().clone());
+    let out = set.retain_names(|k| !remove.contains(&k));
     Ok(Value::Attrs(Rc::new(out)))
 }
 
 fn intersect_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let x = m.force_attrs(&a[0], s)?;
     let y = m.force_attrs(&a[1], s)?;
-    let kept = y
-        .iter()
-        .filter(|(k, _)| x.get(*k).is_some())
-        .cloned()
-        .collect();
-    let out = Attrs::from_sorted(kept).with_positions(y.positions().clone());
+    let out = y.retain_names(|k| x.get(k).is_some());
     Ok(Value::Attrs(Rc::new(out)))
 }
 
 fn map_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let set = m.force_attrs(&a[1], s)?;
     let f = a[0].clone();
+    let known = m.evaluated(&f);
     let entries = set
         .iter()
         .map(|(k, v)| {
-            let g = Value::Thunk(Thunk::apply(f.clone(), Value::string(k.as_str()), s));
-            (*k, Value::Thunk(Thunk::apply(g, v.clone(), s)))
+            let name = Value::string(k.as_str());
+            let value = known
+                .as_ref()
+                .and_then(|g| m.eager_apply2(g, &name, v))
+                .unwrap_or_else(|| Value::Thunk(Thunk::apply2(f.clone(), name, v.clone(), s)));
+            (k, value)
         })
         .collect();
     Ok(Value::Attrs(Rc::new(Attrs::from_sorted(entries))))
@@ -161,7 +156,7 @@ fn zip_attrs_with(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let mut groups: rustc_hash::FxHashMap<Symbol, Vec<Value>> = Default::default();
     for x in l.iter() {
         for (k, v) in m.force_attrs(x, s)?.iter() {
-            groups.entry(*k).or_default().push(v.clone());
+            groups.entry(k).or_default().push(v.clone());
         }
     }
     let f = a[0].clone();

@@ -113,7 +113,7 @@ fn build_derivation(m: &mut Machine, attrs: &Attrs, name: &str, span: Span) -> E
     for (sym, value) in attrs.sorted_by_name() {
         let key = sym.as_str();
         // Errors point at the attribute's definition when it is known.
-        let span = attrs.position(*sym).unwrap_or(span);
+        let span = attrs.position(sym).unwrap_or(span);
         if key == "__ignoreNulls" {
             continue;
         }

@@ -7,7 +7,7 @@ use crate::error::{EvalError, EvalResult};
 use crate::eval::Machine;
 use crate::span::Span;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Thunk, Value};
+use crate::value::{Attrs, Callee, Thunk, Value};
 
 pub(super) const BUILTINS: &[Builtin] = &[
     b("length", 1, |m, a, s| {
@@ -56,9 +56,21 @@ fn tail(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
 fn map(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let l = m.force_list(&a[1], s)?;
     let f = &a[0];
+    // The function is not forced (as in Nix); if it already is, cheap
+    // applications may be computed now (`EvalOptions::compute_cheap_eagerly`).
+    let known = m.evaluated(f);
+    let callee = Rc::new(Callee {
+        f: f.clone(),
+        span: s,
+    });
     Ok(Value::list(
         l.iter()
-            .map(|x| Value::Thunk(Thunk::apply(f.clone(), x.clone(), s)))
+            .map(|x| {
+                known
+                    .as_ref()
+                    .and_then(|g| m.eager_apply(g, x))
+                    .unwrap_or_else(|| Value::Thunk(Thunk::apply_shared(&callee, x.clone())))
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -103,9 +115,13 @@ fn gen_list(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     }
     let f = m.force_function(&a[0], s)?;
     m.charge(n as u64)?;
+    let callee = Rc::new(Callee { f, span: s });
     Ok(Value::list(
         (0..n)
-            .map(|i| Value::Thunk(Thunk::apply(f.clone(), Value::Int(i), s)))
+            .map(|i| {
+                m.eager_apply(&callee.f, &Value::Int(i))
+                    .unwrap_or_else(|| Value::Thunk(Thunk::apply_shared(&callee, Value::Int(i))))
+            })
             .collect::<Vec<_>>(),
     ))
 }

@@ -11,7 +11,7 @@ use crate::error::{ErrorKind, EvalError};
 use crate::ir::{AttrName, AttrsDef, Expr, ExprRef};
 use crate::span::Span;
 use crate::symbol::Symbol;
-use crate::value::Value;
+use crate::value::{PosId, Value};
 
 /// A binding's value while an attribute set is being assembled.
 pub(super) enum PVal {
@@ -215,17 +215,16 @@ impl Lowerer<'_> {
 
     pub(super) fn pset(&mut self, set: PSet, rec: bool, span: Span) -> LResult<AttrsDef> {
         let froms = self.lower_froms(&set.froms)?;
-        let mut positions: Vec<(Symbol, Span)> = set
-            .statics
-            .iter()
-            .map(|(sym, _, site)| (*sym, *site))
-            .collect();
-        positions.sort_by_key(|p| p.0);
-        let statics = set
+        let mut statics = set
             .statics
             .into_iter()
-            .map(|(sym, v, _)| Ok((sym, self.pval(v, sym, &froms)?)))
+            .map(|(sym, v, site)| Ok((sym, PosId::new(site), self.pval(v, sym, &froms)?)))
             .collect::<LResult<Vec<_>>>()?;
+        if !rec {
+            // The frame of a `rec` set follows definition order; a plain
+            // set is built in symbol order without sorting at run time.
+            statics.sort_by_key(|s| s.0);
+        }
         let mut dynamics = Vec::new();
         for (attr, v, span) in set.dynamics {
             let name = match self.attr_name(&attr)? {
@@ -233,13 +232,12 @@ impl Lowerer<'_> {
                 AttrName::Static(s) => Rc::new(Expr::Const(Value::string(s.as_str()))),
             };
             let value = self.pval(v, Symbol::intern(""), &froms)?;
-            dynamics.push((name, value, span));
+            dynamics.push((name, value, span, PosId::new(span)));
         }
         Ok(AttrsDef {
             rec,
             statics,
             dynamics,
-            positions: positions.into(),
             span,
         })
     }
