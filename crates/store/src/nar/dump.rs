@@ -54,7 +54,7 @@ pub enum DumpError {
 /// Writes the NAR serialisation of `path` (not following a symlink at `path`
 /// itself) to `out`, byte-identical to `nix-store --dump`. Returns the NAR size.
 ///
-/// File contents are streamed through a 1 MiB buffer. Small tokens are
+/// File contents are streamed through a buffer of up to 1 MiB. Small tokens are
 /// buffered internally, so `out` need not be buffered.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
     dump(path, out, None, &mut |_| true)
@@ -100,7 +100,9 @@ fn dump<W: Write>(
 ) -> Result<u64, DumpError> {
     let mut enc = Encoder::new(out);
     enc.str(MAGIC).map_err(DumpError::Write)?;
-    let mut buf = vec![0u8; BUF_SIZE];
+    // Grown to the largest file met, up to BUF_SIZE: serving or hashing a
+    // small path should not cost a megabyte of zeroed memory.
+    let mut buf = Vec::new();
     let mut path_buf = path.to_path_buf();
     dump_node(&mut path_buf, copy, &mut enc, &mut buf, filter)?;
     enc.finish().map_err(DumpError::Write)
@@ -124,7 +126,7 @@ fn dump_node<W: Write>(
     path: &mut PathBuf,
     mut copy: Option<&mut PathBuf>,
     enc: &mut Encoder<W>,
-    buf: &mut [u8],
+    buf: &mut Vec<u8>,
     filter: PathFilter<'_>,
 ) -> Result<(), DumpError> {
     let meta = fs::symlink_metadata(&*path).map_err(read_err(path))?;
@@ -147,6 +149,10 @@ fn dump_node<W: Write>(
         };
         enc.regular_header(executable, len)
             .map_err(DumpError::Write)?;
+        let wanted = usize::try_from(len).map_or(BUF_SIZE, |n| n.clamp(1, BUF_SIZE));
+        if buf.len() < wanted {
+            buf.resize(wanted, 0);
+        }
         read_exact_chunks(&mut file, len, buf, |chunk| {
             if let Some(out) = &mut copied {
                 out.write_all(chunk).map_err(ChunkError::Copy)?;
