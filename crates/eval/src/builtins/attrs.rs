@@ -8,7 +8,7 @@ use crate::eval::{Machine, missing_attr};
 use crate::ir::Param;
 use crate::span::Span;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Thunk, Value};
+use crate::value::{AttrPos, Attrs, Thunk, Value};
 
 pub(super) const BUILTINS: &[Builtin] = &[
     b("attrNames", 1, attr_names),
@@ -120,12 +120,16 @@ fn function_args(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     match m.force(&a[0])? {
         Value::Lambda(c) => match &c.def.param {
             Param::Ident => Ok(attrs_value(Vec::new())),
-            Param::Formals { formals, .. } => Ok(attrs_value(
-                formals
+            Param::Formals { formals, .. } => {
+                let args = formals
                     .iter()
                     .map(|(k, d)| (*k, Value::Bool(d.is_some())))
-                    .collect(),
-            )),
+                    .collect();
+                let pos = AttrPos::One(c.def.formal_pos.clone());
+                Ok(Value::Attrs(Rc::new(
+                    Attrs::from_unsorted(args).with_positions(pos),
+                )))
+            }
         },
         Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(attrs_value(Vec::new())),
         other => Err(EvalError::type_error("a function", other.show_type(), s)),
