@@ -140,6 +140,8 @@ fn list_to_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let l = m.force_list(&a[0], s)?;
     let (n_sym, v_sym) = (Symbol::intern("name"), Symbol::intern("value"));
     let mut entries: Vec<(Symbol, Value)> = Vec::new();
+    // Like Nix, each attribute is placed where its item's `value` is.
+    let mut positions: Vec<(Symbol, Span)> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
     for x in l.iter() {
         let item = m.force_attrs(x, s)?;
@@ -155,9 +157,18 @@ fn list_to_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
             .get(v_sym)
             .cloned()
             .ok_or_else(|| missing_attr(v_sym, &item, s))?;
+        if let Some(at) = item.position(v_sym) {
+            positions.push((n, at));
+        }
         entries.push((n, v));
     }
-    Ok(attrs_value(entries))
+    positions.sort_by_key(|e| e.0);
+    let set = Attrs::from_unsorted(entries);
+    Ok(Value::Attrs(Rc::new(if positions.is_empty() {
+        set
+    } else {
+        set.with_positions(AttrPos::One(positions.into()))
+    })))
 }
 
 fn zip_attrs_with(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
