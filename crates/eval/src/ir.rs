@@ -98,6 +98,10 @@ pub struct LambdaDef {
     pub body: ExprRef,
     /// The whole lambda.
     pub span: Span,
+    /// Where each formal was written, sorted by symbol: the positions of
+    /// `builtins.functionArgs`'s attributes (nixpkgs' `callPackage`
+    /// names them in its "called without required argument" errors).
+    pub formal_pos: Rc<[(Symbol, PosId)]>,
 }
 
 /// An attribute set literal (also the bindings of nested attribute paths).

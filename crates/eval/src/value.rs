@@ -333,6 +333,12 @@ impl Attrs {
         self.entry(name)?.pos.span()
     }
 
+    /// The handle of where attribute `name` was defined ([`PosId::NONE`]
+    /// when unknown or absent), to give another set's attribute the same.
+    pub fn pos_id(&self, name: Symbol) -> PosId {
+        self.entry(name).map_or(PosId::NONE, |e| e.pos)
+    }
+
     fn entry(&self, name: Symbol) -> Option<&Entry> {
         let mut layer = self;
         loop {

@@ -70,6 +70,44 @@ fn integer_overflow_is_an_error() {
 }
 
 #[test]
+fn from_json_refuses_unsigned_integers_beyond_int() {
+    // Nix 2.8 wraps 2^63 to a negative integer; current Nix refuses it
+    // (DIFFERENCES.md). Beyond u64 both read a float.
+    for src in [
+        r#"builtins.fromJSON "9223372036854775808""#,
+        r#"builtins.fromJSON "18446744073709551615""#,
+        r#"builtins.tryEval (builtins.fromJSON "{\"a\": [1, 9223372036854775808]}")"#,
+    ] {
+        let err = eval(src).unwrap_err();
+        assert!(
+            err.to_string().contains("json number")
+                && err.to_string().contains("outside of Nix integer range"),
+            "{src}: {err}"
+        );
+    }
+    for (src, want) in [
+        (
+            r#"builtins.fromJSON "9223372036854775807""#,
+            "9223372036854775807",
+        ),
+        (
+            r#"builtins.fromJSON "-9223372036854775808""#,
+            "-9223372036854775808",
+        ),
+        (
+            r#"builtins.typeOf (builtins.fromJSON "18446744073709551616")"#,
+            r#""float""#,
+        ),
+        (
+            r#"builtins.typeOf (builtins.fromJSON "-9223372036854775809")"#,
+            r#""float""#,
+        ),
+    ] {
+        assert_eq!(eval(src).unwrap(), want, "{src}");
+    }
+}
+
+#[test]
 fn infinite_recursion_has_a_position() {
     let mut ev = Evaluator::new(EvalOptions::default());
     let err = ev

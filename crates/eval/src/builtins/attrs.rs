@@ -8,7 +8,7 @@ use crate::eval::{Machine, missing_attr};
 use crate::ir::Param;
 use crate::span::Span;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Thunk, Value};
+use crate::value::{Attrs, Entry, PosId, Thunk, Value};
 
 pub(super) const BUILTINS: &[Builtin] = &[
     b("attrNames", 1, attr_names),
@@ -115,12 +115,22 @@ fn function_args(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     match m.force(&a[0])? {
         Value::Lambda(c) => match &c.def.param {
             Param::Ident => Ok(attrs_value(Vec::new())),
-            Param::Formals { formals, .. } => Ok(attrs_value(
-                formals
+            Param::Formals { formals, .. } => {
+                // Each attribute is placed where its formal is written.
+                let positions = &c.def.formal_pos;
+                let mut entries: Vec<Entry> = formals
                     .iter()
-                    .map(|(k, d)| (*k, Value::Bool(d.is_some())))
-                    .collect(),
-            )),
+                    .map(|(name, default)| Entry {
+                        name: *name,
+                        pos: positions
+                            .binary_search_by_key(name, |p| p.0)
+                            .map_or(PosId::NONE, |i| positions[i].1),
+                        value: Value::Bool(default.is_some()),
+                    })
+                    .collect();
+                entries.sort_by_key(|e| e.name);
+                Ok(Value::Attrs(Rc::new(Attrs::from_sorted_entries(entries))))
+            }
         },
         Value::PrimOp(_) | Value::PrimOpApp(_) => Ok(attrs_value(Vec::new())),
         other => Err(EvalError::type_error("a function", other.show_type(), s)),
@@ -130,7 +140,7 @@ fn function_args(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
 fn list_to_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
     let l = m.force_list(&a[0], s)?;
     let (n_sym, v_sym) = (Symbol::intern("name"), Symbol::intern("value"));
-    let mut entries: Vec<(Symbol, Value)> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
     for x in l.iter() {
         let item = m.force_attrs(x, s)?;
@@ -146,9 +156,16 @@ fn list_to_attrs(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {
             .get(v_sym)
             .cloned()
             .ok_or_else(|| missing_attr(v_sym, &item, s))?;
-        entries.push((n, v));
+        entries.push(Entry {
+            name: n,
+            // Like Nix, where the item's `value` is.
+            pos: item.pos_id(v_sym),
+            value: v,
+        });
     }
-    Ok(attrs_value(entries))
+    // The first of equal names is kept (`seen`), so the names are unique.
+    entries.sort_by_key(|e| e.name);
+    Ok(Value::Attrs(Rc::new(Attrs::from_sorted_entries(entries))))
 }
 
 fn zip_attrs_with(m: &mut Machine, a: &[Value], s: Span) -> EvalResult<Value> {

@@ -19,9 +19,29 @@ pub(super) const BUILTINS: &[Builtin] = &[
         let text = m.force_string(&a[0], s)?;
         let j: serde_json::Value = serde_json::from_str(&integer_negative_zero_as_zero(&text.text))
             .map_err(|e| EvalError::other(format!("JSON parse error: {e}"), s))?;
+        if let Some(u) = unsigned_beyond_int(&j) {
+            return Err(EvalError::other(
+                format!("unsigned json number {u} outside of Nix integer range"),
+                s,
+            ));
+        }
         Ok(crate::json::from_json(j))
     }),
 ];
+
+/// The first integer in `j` above `i64::MAX` that still fits in a `u64`.
+///
+/// Current Nix refuses such a number ("unsigned json number … outside of Nix
+/// integer range"; Nix 2.8 wrapped it to a negative integer); integers
+/// beyond `u64` become floats in both, as they do here.
+fn unsigned_beyond_int(j: &serde_json::Value) -> Option<u64> {
+    match j {
+        serde_json::Value::Number(n) if n.as_i64().is_none() => n.as_u64(),
+        serde_json::Value::Array(a) => a.iter().find_map(unsigned_beyond_int),
+        serde_json::Value::Object(o) => o.values().find_map(unsigned_beyond_int),
+        _ => None,
+    }
+}
 
 /// Rewrites each integer literal `-0` outside strings to `0`.
 ///

@@ -559,6 +559,7 @@ impl Lowerer<'_> {
             .param()
             .ok_or_else(|| self.err(ErrorKind::Parse("missing parameter".into()), &l))?;
         let mut arg_name = None;
+        let mut formal_pos = Vec::new();
         let (param_def, map, slots, defaults) = match param {
             ast::Param::IdentParam(ip) => {
                 let ident = ip
@@ -586,6 +587,7 @@ impl Lowerer<'_> {
                         ));
                     }
                     names.push(sym);
+                    formal_pos.push((sym, crate::value::PosId::new(self.span(&ident))));
                     defaults.push(entry.default());
                 }
                 let at = match p.pat_bind().and_then(|b| b.ident()) {
@@ -618,6 +620,7 @@ impl Lowerer<'_> {
                 )
             }
         };
+        formal_pos.sort_by_key(|e: &(Symbol, crate::value::PosId)| e.0);
         self.scopes.push(Scope::Vars(map));
         let res = (|| {
             let mut param = param_def;
@@ -636,6 +639,7 @@ impl Lowerer<'_> {
                 slots,
                 body,
                 span,
+                formal_pos: formal_pos.into(),
             })
         })();
         self.scopes.pop();
