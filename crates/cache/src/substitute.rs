@@ -411,23 +411,31 @@ impl Substituters {
             // references are not valid yet.
             let mut waiting: BTreeMap<StorePath, StagedNar> = BTreeMap::new();
             let mut registered: HashSet<StorePath> = HashSet::new();
-            while let Ok(first) = done_rx.recv() {
-                // Whatever else has arrived meanwhile joins the same batch.
-                for result in std::iter::once(first).chain(done_rx.try_iter()) {
-                    match result {
-                        Ok(staged) if first_error.is_none() => {
-                            waiting.insert(staged.path().clone(), staged);
-                        }
-                        Ok(_) => {}
-                        Err(error) => {
-                            stop.store(true, Ordering::Relaxed);
-                            first_error.get_or_insert(error);
+            let mut all_in = false;
+            while !all_in {
+                match done_rx.recv() {
+                    // It and whatever else has arrived meanwhile.
+                    Ok(first) => {
+                        for result in std::iter::once(first).chain(done_rx.try_iter()) {
+                            match result {
+                                Ok(staged) if first_error.is_none() => {
+                                    waiting.insert(staged.path().clone(), staged);
+                                }
+                                Ok(_) => {}
+                                Err(error) => {
+                                    stop.store(true, Ordering::Relaxed);
+                                    first_error.get_or_insert(error);
+                                }
+                            }
                         }
                     }
+                    // Every download is in (or stopped).
+                    Err(_) => all_in = true,
                 }
-                // Registered in batches as large as the lock budget allows:
-                // each batch costs one flush of the filesystem.
-                if first_error.is_some() || waiting.len() < REGISTER_BATCH {
+                // Registered in batches as large as the lock budget allows
+                // (each batch costs one flush of the filesystem), and what
+                // is left at the end.
+                if first_error.is_some() || (!all_in && waiting.len() < REGISTER_BATCH) {
                     continue;
                 }
                 if let Err(error) = self.register_ready(
@@ -441,19 +449,6 @@ impl Substituters {
                     stop.store(true, Ordering::Relaxed);
                     first_error.get_or_insert(error);
                 }
-            }
-            // What is left, once every download is in.
-            if first_error.is_none()
-                && let Err(error) = self.register_ready(
-                    store,
-                    plan,
-                    &mut waiting,
-                    &mut registered,
-                    &mut report,
-                    progress,
-                )
-            {
-                first_error = Some(error);
             }
         });
         match first_error {
