@@ -239,6 +239,38 @@ const SINGLE_FIELDS: [&str; 11] = [
 ];
 
 impl NarInfo {
+    /// The narinfo of the valid local path `info` describes, whose NAR is
+    /// at `url` with `compression` (file hash and size not known yet).
+    /// The path's own signatures are kept, those that parse; a key may add
+    /// one with [`sign`](Self::sign).
+    pub fn of_local_path(
+        store_dir: StoreDir,
+        info: cairn_store::path_info::PathInfo,
+        url: String,
+        compression: Compression,
+    ) -> NarInfo {
+        let signatures = info
+            .signatures
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        NarInfo {
+            store_dir,
+            store_path: info.path,
+            url,
+            compression,
+            file_hash: None,
+            file_size: None,
+            nar_hash: info.nar_hash,
+            nar_size: info.nar_size,
+            references: info.references,
+            deriver: info.deriver,
+            system: None,
+            signatures,
+            ca: info.ca,
+        }
+    }
+
     /// Parses a narinfo whose paths live in `store_dir`.
     ///
     /// `StorePath`, `URL`, `NarHash` and `NarSize` are mandatory; every

@@ -8,7 +8,7 @@
 //! is in place and after the narinfos of its references, so a reader of
 //! the cache never finds a narinfo whose NAR or references are missing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +25,6 @@ use crate::binary_cache::{BinaryCache, CacheError};
 use crate::compression::{self, Compressor, CompressorError};
 use crate::keys::SecretKey;
 use crate::narinfo::{Compression, NarInfo};
-use crate::signature::Signature;
 use crate::substitute::Progress;
 use crate::transport::PutBody;
 
@@ -399,26 +398,11 @@ fn upload_nar(
             path: shown(),
             source: Box::new(source),
         })?;
-    let signatures: BTreeSet<Signature> = info
-        .signatures
-        .iter()
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    let mut narinfo = NarInfo {
-        store_dir: store_dir.clone(),
-        store_path: info.path.clone(),
-        url,
-        compression: options.compression,
-        file_hash: Some(file_hash),
-        file_size: Some(file_sink.size),
-        nar_hash,
-        nar_size,
-        references: info.references.clone(),
-        deriver: info.deriver.clone(),
-        system: None,
-        signatures,
-        ca: info.ca,
-    };
+    // The hash and size were just checked against `info`'s.
+    let mut narinfo =
+        NarInfo::of_local_path(store_dir.clone(), info.clone(), url, options.compression);
+    narinfo.file_hash = Some(file_hash);
+    narinfo.file_size = Some(file_sink.size);
     if let Some(key) = &options.secret_key {
         narinfo.sign(key);
     }

@@ -1,7 +1,6 @@
 //! What the server answers to a path: `nix-cache-info`, narinfos signed on
 //! the fly, NARs; looked up through a bounded pool of store handles.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -10,7 +9,6 @@ use cairn_store::local::{LocalStore, LocalStoreConfig, LocalStoreError};
 use super::ServeOptions;
 use crate::cache_info::NixCacheInfo;
 use crate::narinfo::{Compression, NarInfo};
-use crate::signature::Signature;
 
 /// An answer, before it is written.
 pub(super) struct Answer {
@@ -170,30 +168,13 @@ impl Answerer {
         let Some(info) = found else {
             return Ok(Answer::not_found());
         };
-        let signatures: BTreeSet<Signature> = info
-            .signatures
-            .iter()
-            .filter_map(|s| s.parse().ok())
-            .collect();
-        let mut narinfo = NarInfo {
-            store_dir: self.config.store_dir.clone(),
-            url: format!(
-                "nar/{}-{}.nar",
-                info.path.hash_part(),
-                info.nar_hash.to_nix_base32()
-            ),
-            store_path: info.path,
-            compression: Compression::None,
-            file_hash: None,
-            file_size: None,
-            nar_hash: info.nar_hash,
-            nar_size: info.nar_size,
-            references: info.references,
-            deriver: info.deriver,
-            system: None,
-            signatures,
-            ca: info.ca,
-        };
+        let url = format!(
+            "nar/{}-{}.nar",
+            info.path.hash_part(),
+            info.nar_hash.to_nix_base32()
+        );
+        let mut narinfo =
+            NarInfo::of_local_path(self.config.store_dir.clone(), info, url, Compression::None);
         if let Some(key) = &self.options.secret_key {
             narinfo.sign(key);
         }

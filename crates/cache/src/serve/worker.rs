@@ -22,22 +22,14 @@ pub(super) fn answer_requests(stream: &TcpStream, answerer: &Answerer, buf: &mut
             Ok(ReadHead::Request(request)) => request,
             // Closed, timed out or failed: nothing to answer.
             Ok(ReadHead::Closed) | Err(_) => return false,
-            Ok(ReadHead::Malformed) => {
-                let _ = send(
-                    stream,
-                    &Answer::text(400, "malformed request\n"),
-                    false,
-                    false,
-                );
-                return false;
-            }
-            Ok(ReadHead::TooLarge) => {
-                let _ = send(
-                    stream,
-                    &Answer::text(431, "request head too large\n"),
-                    false,
-                    false,
-                );
+            // Answered, then the connection is closed: what follows a bad
+            // head cannot be parsed.
+            Ok(bad @ (ReadHead::Malformed | ReadHead::TooLarge)) => {
+                let answer = match bad {
+                    ReadHead::TooLarge => Answer::text(431, "request head too large\n"),
+                    _ => Answer::text(400, "malformed request\n"),
+                };
+                let _ = send(stream, &answer, false, false);
                 return false;
             }
         };
