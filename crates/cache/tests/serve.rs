@@ -8,15 +8,12 @@
 
 mod serve_support;
 
-use std::collections::BTreeSet;
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use cairn_cache::serve::{CacheServer, ServeOptions};
-use cairn_store::local::LocalStore;
-use cairn_store::path::StorePathName;
-use serve_support::{Running, closed_by_server, config, read_response};
+use cairn_cache::serve::ServeOptions;
+use serve_support::{Running, closed_by_server, read_response};
 
 #[test]
 fn keep_alive_and_pipelined_requests_are_answered_in_order_on_one_connection() {
@@ -137,22 +134,8 @@ fn at_the_connection_bound_the_idle_connection_used_least_recently_makes_room() 
 
 #[test]
 fn server_answers_head_and_404() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("store");
-    let mut store = LocalStore::open(config(&root)).unwrap();
-    let path = store
-        .add_text(
-            &StorePathName::new("f").unwrap(),
-            b"hello",
-            &BTreeSet::new(),
-        )
-        .unwrap();
-    let info = store.path_info(&path).unwrap().unwrap();
-    drop(store);
-    let server = CacheServer::bind("127.0.0.1:0", config(&root), ServeOptions::default()).unwrap();
-    let base = format!("http://{}", server.local_addr().unwrap());
-    let stopper = server.stopper();
-    let running = std::thread::spawn(move || server.run());
+    let server = Running::start(ServeOptions::default());
+    let (base, path, info) = (server.base_url(), &server.path, &server.info);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -202,6 +185,4 @@ fn server_answers_head_and_404() {
             .status();
         assert_eq!(status, 404, "{missing}");
     }
-    stopper.stop();
-    running.join().unwrap();
 }

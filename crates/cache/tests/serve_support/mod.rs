@@ -12,6 +12,7 @@ use std::time::Duration;
 use cairn_cache::serve::{CacheServer, ServeOptions, Stopper};
 use cairn_store::local::{LocalStore, LocalStoreConfig};
 use cairn_store::path::{StorePath, StorePathName};
+use cairn_store::path_info::PathInfo;
 
 pub fn config(root: &Path) -> LocalStoreConfig {
     let mut config = LocalStoreConfig::chroot(root);
@@ -25,6 +26,8 @@ pub struct Running {
     _dir: tempfile::TempDir,
     addr: std::net::SocketAddr,
     pub path: StorePath,
+    /// The served path's record (NAR hash and size).
+    pub info: PathInfo,
     stopper: Stopper,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -41,6 +44,7 @@ impl Running {
                 &BTreeSet::new(),
             )
             .unwrap();
+        let info = store.path_info(&path).unwrap().unwrap();
         drop(store);
         let server = CacheServer::bind("127.0.0.1:0", config(&root), options).unwrap();
         let addr = server.local_addr().unwrap();
@@ -50,9 +54,15 @@ impl Running {
             _dir: dir,
             addr,
             path,
+            info,
             stopper,
             thread,
         }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     pub fn connect(&self) -> TcpStream {
