@@ -10,7 +10,7 @@ use std::io::{BufReader, Write};
 use std::net::TcpStream;
 
 use cairn_cache::serve::ServeOptions;
-use serve_support::{Running, read_response};
+use serve_support::{Running, assert_still_serves, read_response};
 
 /// The threads of this process: the harness's (main and this test's),
 /// the server's `run` thread (which accepts and watches idle
@@ -46,12 +46,6 @@ fn idle_connections_hold_no_thread() {
     );
     // Every one of them still serves another request.
     for stream in &mut streams {
-        stream
-            .write_all(b"GET /nix-cache-info HTTP/1.1\r\n\r\n")
-            .unwrap();
-        assert_eq!(
-            read_response(&mut BufReader::new(&*stream), false).status,
-            200
-        );
+        assert_still_serves(stream);
     }
 }

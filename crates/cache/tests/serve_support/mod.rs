@@ -91,6 +91,16 @@ impl Drop for Running {
     }
 }
 
+/// Asks for `/nix-cache-info` on an open connection and expects it.
+pub fn assert_still_serves(stream: &mut TcpStream) {
+    use std::io::Write;
+    stream
+        .write_all(b"GET /nix-cache-info HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let status = read_response(&mut std::io::BufReader::new(&*stream), false).status;
+    assert_eq!(status, 200);
+}
+
 /// One response: status and headers (lower-cased names). Its body is
 /// read by its `Content-Length` (none for a HEAD answer) and dropped.
 pub struct Response {
